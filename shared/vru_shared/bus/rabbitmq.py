@@ -1,0 +1,240 @@
+"""The RabbitMQ transport (aio-pika): a topic exchange, a quorum queue per consuming service,
+publisher confirms, manual acks, delayed retries and a dead-letter queue.
+
+Topology, declared at start-up:
+- `<exchange>` (topic, durable) with an alternate exchange, so a message that routes nowhere is
+  kept in `<exchange>.unrouted` rather than dropped;
+- `<service>` (quorum) bound by each event type the service handles;
+- `<service>.retry` (quorum) whose messages expire after the retry delay back into `<service>`;
+- `<service>.dead-letter` (quorum) for what failed every attempt or could not be read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import aio_pika
+import aiormq
+from aio_pika.abc import (
+    AbstractIncomingMessage,
+    AbstractRobustChannel,
+    AbstractRobustConnection,
+    AbstractRobustExchange,
+    AbstractRobustQueue,
+)
+from pamqp.commands import Basic
+
+from vru_shared import logs
+from vru_shared.bus.base import DeliveryPolicy, MessageCallback, PublishFailed
+from vru_shared.correlation import correlation_id
+from vru_shared.events import Envelope
+
+log = logs.get(__name__)
+
+ATTEMPT_HEADER = "x-vru-attempt"
+QUORUM = {"x-queue-type": "quorum"}
+CONTENT_TYPE = "application/cloudevents+json"
+
+
+def retry_queue(queue: str) -> str:
+    return f"{queue}.retry"
+
+
+def dead_letter_queue(queue: str) -> str:
+    return f"{queue}.dead-letter"
+
+
+class RabbitMqTransport:
+    def __init__(self, url: str, *, exchange: str = "vru.events", policy: DeliveryPolicy | None = None) -> None:
+        self._url = url
+        self._exchange_name = exchange
+        self.policy = policy or DeliveryPolicy()
+        self._connection: AbstractRobustConnection | None = None
+        self._publish_channel: AbstractRobustChannel | None = None
+        self._exchange: AbstractRobustExchange | None = None
+        # Strong references: aio-pika restores only the channels, queues and consumers that
+        # are still alive after a reconnection (aio-pika #231, #536).
+        self._consumers: dict[str, tuple[AbstractRobustChannel, AbstractRobustQueue, str]] = {}
+        self._subscriptions: dict[str, tuple[tuple[str, ...], MessageCallback]] = {}
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._connection = await aio_pika.connect_robust(self._url, client_properties={"connection_name": "vru"})
+        self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        self._exchange = await self._declare_exchange(self._publish_channel)
+        for queue, (event_types, callback) in self._subscriptions.items():
+            await self._start_consumer(queue, event_types, callback)
+
+    async def _declare_exchange(self, channel: AbstractRobustChannel) -> AbstractRobustExchange:
+        unrouted = f"{self._exchange_name}.unrouted"
+        alternate = await channel.declare_exchange(unrouted, aio_pika.ExchangeType.FANOUT, durable=True)
+        parking = await channel.declare_queue(unrouted, durable=True, arguments=QUORUM)
+        await parking.bind(alternate)
+        return await channel.declare_exchange(
+            self._exchange_name,
+            aio_pika.ExchangeType.TOPIC,
+            durable=True,
+            arguments={"alternate-exchange": unrouted},
+        )
+
+    async def close(self) -> None:
+        for channel, queue, tag in self._consumers.values():
+            try:
+                await queue.cancel(tag)
+            except Exception:  # noqa: BLE001 - the connection may already be gone
+                pass
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=10)
+        if self._connection is not None:
+            await self._connection.close()
+        self._connection = None
+        self._consumers.clear()
+
+    async def is_ready(self) -> bool:
+        return (
+            self._connection is not None
+            and not self._connection.is_closed
+            and self._publish_channel is not None
+            and not self._publish_channel.is_closed
+        )
+
+    def _message(self, envelope: Envelope) -> aio_pika.Message:
+        return aio_pika.Message(
+            body=envelope.model_dump_json().encode(),
+            content_type=CONTENT_TYPE,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=str(envelope.id),
+            correlation_id=envelope.correlationid,
+            type=envelope.type,
+            timestamp=envelope.time,
+            headers={ATTEMPT_HEADER: 1},
+        )
+
+    async def publish(self, envelopes: Sequence[Envelope]) -> None:
+        if self._exchange is None:
+            raise PublishFailed("not connected to the broker")
+        results = await asyncio.gather(
+            *(self._exchange.publish(self._message(e), routing_key=e.type, mandatory=True) for e in envelopes),
+            return_exceptions=True,
+        )
+        failures = [r for r in results if isinstance(r, BaseException) or not isinstance(r, Basic.Ack)]
+        if failures:
+            raise PublishFailed(f"{len(failures)} of {len(envelopes)} messages unconfirmed: {failures[0]!r}")
+
+    async def subscribe(self, queue: str, event_types: Sequence[str], callback: MessageCallback) -> None:
+        if queue in self._subscriptions:
+            raise ValueError(f"queue {queue} already has a consumer")
+        self._subscriptions[queue] = (tuple(event_types), callback)
+        if self._connection is not None:
+            await self._start_consumer(queue, tuple(event_types), callback)
+
+    async def _start_consumer(self, queue: str, event_types: Sequence[str], callback: MessageCallback) -> None:
+        assert self._connection is not None
+        channel = await self._connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=self.policy.prefetch)
+        exchange = await self._declare_exchange(channel)
+        main = await channel.declare_queue(queue, durable=True, arguments=QUORUM)
+        for event_type in event_types:
+            await main.bind(exchange, routing_key=event_type)
+        await channel.declare_queue(
+            retry_queue(queue),
+            durable=True,
+            arguments={
+                **QUORUM,
+                "x-message-ttl": self.policy.retry_delay_ms,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": queue,
+                # Quorum queues can dead-letter at least once, so no retry is lost in transit.
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
+            },
+        )
+        await channel.declare_queue(dead_letter_queue(queue), durable=True, arguments=QUORUM)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._in_flight.add(task)
+            try:
+                await self._deliver(channel, queue, message, callback)
+            finally:
+                if task is not None:
+                    self._in_flight.discard(task)
+
+        tag = await main.consume(on_message, no_ack=False)
+        self._consumers[queue] = (channel, main, tag)
+        log.info("consuming", queue=queue, event_types=list(event_types))
+
+    async def _deliver(
+        self,
+        channel: AbstractRobustChannel,
+        queue: str,
+        message: AbstractIncomingMessage,
+        callback: MessageCallback,
+    ) -> None:
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1) or 1)
+        try:
+            envelope = Envelope.model_validate_json(message.body)
+        except ValueError as exc:
+            await self._settle(channel, queue, message, attempt, f"unreadable: {exc}", final=True)
+            return
+        token = correlation_id.set(envelope.correlationid)
+        try:
+            await callback(envelope)
+        except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+            final = attempt >= self.policy.max_attempts
+            await self._settle(channel, queue, message, attempt, repr(exc), final=final)
+            return
+        finally:
+            correlation_id.reset(token)
+        await self._ack(message)
+
+    async def _settle(
+        self,
+        channel: AbstractRobustChannel,
+        queue: str,
+        message: AbstractIncomingMessage,
+        attempt: int,
+        reason: str,
+        *,
+        final: bool,
+    ) -> None:
+        """Move a failed message on, to the retry queue or the dead-letter queue, then ack it."""
+        target = dead_letter_queue(queue) if final else retry_queue(queue)
+        headers = dict(message.headers or {})
+        headers[ATTEMPT_HEADER] = attempt if final else attempt + 1
+        headers["x-vru-error"] = reason[:1000]
+        headers["x-vru-original-routing-key"] = message.routing_key or ""
+        copy = aio_pika.Message(
+            body=message.body,
+            headers=headers,
+            content_type=message.content_type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            type=message.type,
+            timestamp=message.timestamp,
+        )
+        try:
+            await channel.default_exchange.publish(copy, routing_key=target, mandatory=True)
+        except Exception as exc:  # noqa: BLE001 - leave it to the broker to deliver again
+            log.error("could not move failed message; it will be redelivered", queue=queue, error=repr(exc))
+            try:
+                await message.nack(requeue=True)
+            except (aiormq.exceptions.AMQPError, aio_pika.exceptions.ChannelInvalidStateError, RuntimeError):
+                pass
+            return
+        level = log.error if final else log.warning
+        level("message dead-lettered" if final else "message failed; retrying later",
+              queue=queue, message_id=message.message_id, attempt=attempt, error=reason[:300])
+        await self._ack(message)
+
+    async def _ack(self, message: AbstractIncomingMessage) -> None:
+        try:
+            await message.ack()
+        except (aiormq.exceptions.AMQPError, aio_pika.exceptions.ChannelInvalidStateError, RuntimeError) as exc:
+            # The channel died under us (aio-pika #501): the broker will deliver the message
+            # again and the inbox will absorb it, so this is not a failure to handle here.
+            log.warning("ack lost with its channel; expecting a redelivery", message_id=message.message_id,
+                        error=repr(exc))

@@ -1,0 +1,95 @@
+"""Typed settings read from `VRU_*` environment variables; the full mode fails closed."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("referrals", "interventions", "outcomes")
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the chosen mode needs is missing or unsafe."""
+
+
+class Mode(StrEnum):
+    EMBEDDED = "embedded"
+    FULL = "full"
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform. In full mode nothing falls back to a default location."""
+
+    model_config = SettingsConfigDict(env_prefix="VRU_", extra="ignore")
+
+    mode: Mode = Mode.EMBEDDED
+    data_dir: Path = Path("data")
+    log_level: str = "INFO"
+
+    amqp_url: SecretStr | None = None
+    referrals_database_url: SecretStr | None = None
+    interventions_database_url: SecretStr | None = None
+    outcomes_database_url: SecretStr | None = None
+
+    pseudonym_key: SecretStr | None = None
+    pseudonym_key_version: int = Field(default=1, ge=1)
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    referrals_url: str | None = None
+    interventions_url: str | None = None
+    outcomes_url: str | None = None
+    upstream_connect_timeout_s: float = Field(default=2.0, gt=0)
+    upstream_timeout_s: float = Field(default=15.0, gt=0)
+
+    bus_exchange: str = "vru.events"
+    bus_max_attempts: int = Field(default=5, ge=1, le=50)
+    bus_retry_delay_ms: int = Field(default=1000, ge=10)
+    bus_prefetch: int = Field(default=32, ge=1)
+    relay_batch_size: int = Field(default=200, ge=1)
+    relay_poll_interval_s: float = Field(default=0.5, gt=0)
+
+    @model_validator(mode="after")
+    def _full_mode_needs_its_parts(self) -> Settings:
+        if self.mode is Mode.FULL:
+            if self.amqp_url is None:
+                raise ValueError("VRU_AMQP_URL is required in full mode")
+            key = self.pseudonym_key.get_secret_value() if self.pseudonym_key else ""
+            if len(key) < 32:
+                raise ValueError("VRU_PSEUDONYM_KEY of at least 32 characters is required in full mode")
+        return self
+
+    def database_url(self, service: str) -> str:
+        """The service's own database; embedded mode keeps SQLite files in the data folder."""
+        configured: SecretStr | None = getattr(self, f"{service}_database_url")
+        if configured is not None:
+            return configured.get_secret_value()
+        if self.mode is Mode.FULL:
+            raise ConfigurationError(f"VRU_{service.upper()}_DATABASE_URL is required in full mode")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"
+
+    def upstream_url(self, service: str, default_port: int) -> str:
+        configured: str | None = getattr(self, f"{service}_url")
+        if configured:
+            return configured.rstrip("/")
+        if self.mode is Mode.FULL:
+            raise ConfigurationError(f"VRU_{service.upper()}_URL is required in full mode")
+        return f"http://127.0.0.1:{default_port}"
+
+    def pseudonym_secret(self) -> bytes:
+        """The key for subject pseudonyms; embedded mode makes one once and keeps it."""
+        if self.pseudonym_key is not None:
+            return self.pseudonym_key.get_secret_value().encode()
+        if self.mode is Mode.FULL:
+            raise ConfigurationError("VRU_PSEUDONYM_KEY is required in full mode")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "pseudonym.key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
