@@ -51,7 +51,10 @@ class UnitOfWork:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        await self.session.rollback()
+        # Closing rolls back whatever was not committed and detaches the objects unexpired,
+        # so a handler can still read what it loaded after the unit of work ends.
+        self._emitted.clear()
+        self._handled.clear()
         await self.session.close()
 
     def emit(self, event: IntegrationEvent) -> None:
