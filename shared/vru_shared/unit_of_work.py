@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol, Self
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vru_shared import correlation
@@ -56,6 +56,15 @@ class UnitOfWork:
         self._emitted.clear()
         self._handled.clear()
         await self.session.close()
+
+    async def serialise_on(self, key: str) -> None:
+        """Hold a lock on `key` until this unit of work ends, so two that touch one thing queue.
+
+        PostgreSQL takes a transaction-scoped advisory lock; SQLite needs nothing more, since
+        its transactions begin immediate and so run one at a time.
+        """
+        if self.session.bind.dialect.name == "postgresql":
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
 
     def emit(self, event: IntegrationEvent) -> None:
         """Publish an event when, and only if, this unit of work commits."""

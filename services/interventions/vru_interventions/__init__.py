@@ -1,0 +1,1 @@
+"""The interventions service: programmes, and the enrolment of referred young people."""

@@ -1,0 +1,77 @@
+"""The interventions database: tables, and the imperative mapping that keeps the domain pure."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, Enum, Index, MetaData, String, Table, Uuid, event
+from sqlalchemy.orm import registry
+
+from vru_shared.db import UtcDateTime
+from vru_shared.messaging import messaging_tables
+
+from vru_interventions.domain.model import Enrolment, EnrolmentStatus, ExitReason, KnownReferral, Programme
+
+metadata = MetaData()
+mapper_registry = registry(metadata=metadata)
+messaging = messaging_tables(metadata)
+
+
+def _enum(kind: type) -> Enum:
+    return Enum(kind, native_enum=False, values_callable=lambda e: [m.value for m in e], length=40)
+
+
+programmes = Table(
+    "programmes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("provider", String(200), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+known_referrals = Table(
+    "known_referrals",
+    metadata,
+    Column("referral_id", Uuid, primary_key=True),
+    Column("programme_id", Uuid, nullable=False),
+    Column("source", String(40), nullable=False),
+    Column("subject_pseudonym", String(64), nullable=False),
+    Column("age_band", String(20), nullable=False),
+    Column("referred_at", UtcDateTime(), nullable=False),
+)
+
+enrolments = Table(
+    "enrolments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    # One enrolment per referral: a second is a conflict, not a duplicate row.
+    Column("referral_id", Uuid, nullable=False, unique=True),
+    Column("programme_id", Uuid, nullable=False),
+    Column("programme_name", String(200), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("status", _enum(EnrolmentStatus), nullable=False),
+    Column("requested_at", UtcDateTime(), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=True),
+    Column("end_date", Date, nullable=True),
+    Column("exit_reason", _enum(ExitReason), nullable=True),
+    Column("rejection_reason", String(200), nullable=True),
+    Index("ix_enrolments_programme", "programme_id"),
+)
+
+_mapped = False
+
+
+def start_mappers() -> None:
+    global _mapped
+    if _mapped:
+        return
+    mapper_registry.map_imperatively(Programme, programmes)
+    mapper_registry.map_imperatively(KnownReferral, known_referrals)
+    mapper_registry.map_imperatively(Enrolment, enrolments)
+    _mapped = True
+
+
+@event.listens_for(Programme, "load")
+@event.listens_for(Enrolment, "load")
+def _fresh_event_list(aggregate, _context) -> None:
+    # Loading bypasses __init__, so the list a new aggregate gets must be made here.
+    aggregate.events = []

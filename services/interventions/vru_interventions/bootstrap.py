@@ -1,0 +1,26 @@
+"""The interventions service as the runtime sees it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vru_shared.service import ServiceSpec
+
+from vru_interventions.adapters import orm
+from vru_interventions.entrypoints import enrolments, programmes
+from vru_interventions.service_layer.handlers import SUBSCRIPTIONS
+from vru_interventions.service_layer.unit_of_work import InterventionsUnitOfWork
+
+SPEC = ServiceSpec(
+    name="interventions",
+    title="VRU interventions",
+    description="Commissioned programmes and the enrolment of referred young people.",
+    default_port=8002,
+    metadata=orm.metadata,
+    messaging=orm.messaging,
+    migrations=Path(__file__).parent / "migrations",
+    unit_of_work=InterventionsUnitOfWork,
+    routers=[programmes.router, enrolments.router],
+    subscriptions=SUBSCRIPTIONS,
+    start_mappers=orm.start_mappers,
+)

@@ -1,0 +1,26 @@
+"""The outcomes service as the runtime sees it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vru_shared.service import ServiceSpec
+
+from vru_outcomes.adapters import orm
+from vru_outcomes.entrypoints import metrics, outcomes
+from vru_outcomes.service_layer.handlers import SUBSCRIPTIONS
+from vru_outcomes.service_layer.unit_of_work import OutcomesUnitOfWork
+
+SPEC = ServiceSpec(
+    name="outcomes",
+    title="VRU outcomes",
+    description="Outcome records against enrolments, and the aggregate metrics over them.",
+    default_port=8003,
+    metadata=orm.metadata,
+    messaging=orm.messaging,
+    migrations=Path(__file__).parent / "migrations",
+    unit_of_work=OutcomesUnitOfWork,
+    routers=[outcomes.router, metrics.router],
+    subscriptions=SUBSCRIPTIONS,
+    start_mappers=orm.start_mappers,
+)
