@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from alembic import command, context
@@ -9,6 +10,10 @@ from alembic.config import Config
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+# Alembic keeps its migration context in module globals, so the services of one process
+# (the embedded mode) must migrate one after another.
+_IN_PROCESS = asyncio.Lock()
 
 # Any fixed number will do: it only has to be the same for every process of the platform.
 _MIGRATION_LOCK = 724_501
@@ -33,7 +38,7 @@ async def upgrade(engine: AsyncEngine, script_location: Path) -> None:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
 
-    async with engine.begin() as connection:
+    async with _IN_PROCESS, engine.begin() as connection:
         await connection.run_sync(_run)
 
 

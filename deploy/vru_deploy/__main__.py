@@ -1,0 +1,3 @@
+from vru_deploy.cli import app
+
+app(prog_name="vru")

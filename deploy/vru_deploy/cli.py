@@ -1,0 +1,123 @@
+"""The `vru` command: run the platform embedded or as separate processes, and fill it with demo data."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+
+from vru_shared import logs
+from vru_shared.settings import SERVICES, ConfigurationError, Mode, Settings
+
+from vru_deploy.components import COMPONENTS, build_app, default_port
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+
+HostOpt = Annotated[str, typer.Option(help="Address the gateway listens on.")]
+PortOpt = Annotated[int, typer.Option(help="The gateway's port; services take the next three.")]
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        messages = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        typer.echo(f"configuration error: {messages}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def up(
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    data_dir: Annotated[Path, typer.Option(help="Where the SQLite files and the generated key live.")] = Path("data"),
+) -> None:
+    """Run the whole platform in this process: SQLite and the in-process bus (embedded mode)."""
+    settings = _settings(mode=Mode.EMBEDDED, data_dir=data_dir)
+    logs.configure(settings.log_level, component="embedded")
+    typer.echo(f"VRU platform (embedded) on http://{host}:{port}  API docs: http://{host}:{port}/docs", err=True)
+    asyncio.run(_run_embedded(settings, host, port))
+
+
+async def _run_embedded(settings: Settings, host: str, port: int) -> None:
+    from vru_deploy.embedded import EmbeddedStartFailed, run_embedded
+
+    try:
+        await run_embedded(settings, host=host, port=port)
+    except EmbeddedStartFailed as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def serve(
+    component: Annotated[str, typer.Argument(help=f"One of: {', '.join(COMPONENTS)}.")],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Port; by default 8000 for the gateway, 8001-8003 for services.")] = None,
+) -> None:
+    """Run one component in this process, on PostgreSQL and RabbitMQ (full mode)."""
+    if component not in COMPONENTS:
+        typer.echo(f"unknown component {component!r}; choose one of {', '.join(COMPONENTS)}", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    if settings.mode is not Mode.FULL:
+        typer.echo("`vru serve` runs one component of the full mode: set VRU_MODE=full (or use `vru up`)", err=True)
+        raise typer.Exit(2)
+    logs.configure(settings.log_level, component=component)
+    try:
+        application = build_app(component, settings)
+    except ConfigurationError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    uvicorn.run(
+        application,
+        host=host,
+        port=port if port is not None else default_port(component, 8000),
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=15,
+    )
+
+
+@app.command()
+def full(
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    create_databases: Annotated[bool, typer.Option(help="Create each service's database if missing.")] = True,
+) -> None:
+    """Run the gateway and each service as separate processes on PostgreSQL and RabbitMQ."""
+    settings = _settings(mode=Mode.FULL)
+    logs.configure(settings.log_level, component="supervisor")
+    try:
+        urls = [settings.database_url(name) for name in SERVICES]
+    except ConfigurationError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if create_databases:
+        from vru_deploy.databases import ensure_database
+
+        async def _ensure() -> None:
+            for url in urls:
+                await ensure_database(url)
+
+        asyncio.run(_ensure())
+    from vru_deploy.supervisor import run_full
+
+    raise typer.Exit(run_full(host=host, port=port))
+
+
+@app.command("demo-data")
+def demo_data(
+    url: Annotated[str, typer.Option(help="The gateway of a running platform.")] = "http://127.0.0.1:8000",
+    referrals: Annotated[int, typer.Option(min=1, max=100_000, help="How many referrals to make.")] = 300,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 2026,
+) -> None:
+    """Fill a running platform with a synthetic demo data set, through its API."""
+    from vru_deploy.demo import load_demo
+
+    summary = asyncio.run(load_demo(url, referrals=referrals, seed=seed))
+    typer.echo(str(summary))
