@@ -79,6 +79,8 @@ def serve(
         port=port if port is not None else default_port(component, 8000),
         log_config=None,
         access_log=False,
+        # The gateway writes X-Forwarded-For itself; uvicorn must not rewrite the client first.
+        proxy_headers=component != "gateway",
         timeout_graceful_shutdown=15,
     )
 

@@ -46,7 +46,15 @@ async def run_embedded(settings: Settings, *, host: str = "127.0.0.1", port: int
         # Only the gateway is public; the services listen on loopback whatever the host.
         bind = host if name == GATEWAY else "127.0.0.1"
         app = build_app(name, settings, transport)
-        config = uvicorn.Config(app, host=bind, port=default_port(name, port), log_config=None, access_log=False)
+        config = uvicorn.Config(
+            app,
+            host=bind,
+            port=default_port(name, port),
+            log_config=None,
+            access_log=False,
+            proxy_headers=name != GATEWAY,
+            timeout_graceful_shutdown=15,
+        )
         servers.append(_Server(config))
 
     def stop() -> None:

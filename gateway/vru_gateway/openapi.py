@@ -36,8 +36,8 @@ def _rewrite(node: Any, renames: Mapping[str, str]) -> Any:
         return {key: _rewrite(value, renames) for key, value in node.items()}
     if isinstance(node, list):
         return [_rewrite(value, renames) for value in node]
-    if isinstance(node, str) and node.startswith(_REF) and node[len(_REF):] in renames:
-        return _REF + renames[node[len(_REF):]]
+    if isinstance(node, str) and node.startswith(_REF) and node[len(_REF) :] in renames:
+        return _REF + renames[node[len(_REF) :]]
     return node
 
 

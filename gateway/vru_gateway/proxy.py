@@ -15,12 +15,14 @@ from vru_shared.problems import problem_response
 
 log = logs.get(__name__)
 
-_HOP_BY_HOP = frozenset(
-    {b"connection", b"keep-alive", b"te", b"trailer", b"transfer-encoding", b"upgrade"}
-)
+_HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"te", b"trailer", b"transfer-encoding", b"upgrade"})
 # The gateway sets these itself; passing the caller's on would duplicate or spoof them.
 _REQUEST_DROP = _HOP_BY_HOP | {
-    b"host", b"content-length", b"x-correlation-id", b"x-forwarded-for", b"x-forwarded-proto"
+    b"host",
+    b"content-length",
+    b"x-correlation-id",
+    b"x-forwarded-for",
+    b"x-forwarded-proto",
 }
 # uvicorn adds its own date and server headers and the correlation middleware its own id.
 _RESPONSE_DROP = _HOP_BY_HOP | {b"content-length", b"date", b"server", b"x-correlation-id"}
@@ -45,17 +47,18 @@ def _request_headers(scope: Scope) -> list[tuple[str, str]]:
     raw: list[tuple[bytes, bytes]] = scope["headers"]
     tokens = _connection_tokens(raw)
     headers: list[tuple[str, str]] = []
-    forwarded_for = ""
+    # The chain of earlier proxies is kept and the caller appended to it.
+    chain: list[str] = []
     for name, value in raw:
         if name == b"x-forwarded-for":
-            forwarded_for = f"{forwarded_for}, {value.decode('latin-1')}" if forwarded_for else value.decode("latin-1")
+            chain.append(value.decode("latin-1"))
         elif not _is_dropped(name, _REQUEST_DROP, tokens):
             headers.append((name.decode("latin-1"), value.decode("latin-1")))
     client = scope.get("client")
     if client:
-        forwarded_for = f"{forwarded_for}, {client[0]}" if forwarded_for else client[0]
-    if forwarded_for:
-        headers.append(("X-Forwarded-For", forwarded_for))
+        chain.append(client[0])
+    if chain:
+        headers.append(("X-Forwarded-For", ", ".join(chain)))
     headers.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
     headers.append((HEADER, current()))
     return headers

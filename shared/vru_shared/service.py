@@ -58,7 +58,7 @@ def rabbitmq_transport(settings: Settings) -> Transport:
 
     assert settings.amqp_url is not None
     return RabbitMqTransport(
-        settings.amqp_url.get_secret_value(), exchange=settings.bus_exchange, policy=delivery_policy(settings)
+        settings.amqp_url.get_secret_value(), prefix=settings.bus_prefix, policy=delivery_policy(settings)
     )
 
 

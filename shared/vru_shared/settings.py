@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     upstream_connect_timeout_s: float = Field(default=2.0, gt=0)
     upstream_timeout_s: float = Field(default=15.0, gt=0)
 
-    bus_exchange: str = "vru.events"
+    bus_prefix: str = Field(default="vru", pattern=r"^[a-z0-9][a-z0-9_.-]{0,60}$")
     bus_max_attempts: int = Field(default=5, ge=1, le=50)
     bus_retry_delay_ms: int = Field(default=1000, ge=10)
     bus_prefetch: int = Field(default=32, ge=1)

@@ -41,7 +41,8 @@ class Transport(Protocol):
     async def publish(self, envelopes: Sequence[Envelope]) -> None:
         """Return only once every envelope is confirmed; raise PublishFailed otherwise."""
 
-    async def subscribe(self, queue: str, event_types: Sequence[str], callback: MessageCallback) -> None:
-        """Deliver each envelope of these types to the callback, acknowledging once it returns."""
+    async def subscribe(self, service: str, event_types: Sequence[str], callback: MessageCallback) -> None:
+        """Deliver each envelope of these types to the service's queue and on to the callback,
+        acknowledging once the callback returns."""
 
     async def is_ready(self) -> bool: ...

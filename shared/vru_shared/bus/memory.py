@@ -64,11 +64,11 @@ class InProcessTransport:
             for queue in targets:
                 queue.messages.put_nowait((body, 1))
 
-    async def subscribe(self, queue: str, event_types: Sequence[str], callback: MessageCallback) -> None:
-        if queue in self._queues:
-            raise ValueError(f"queue {queue} already has a consumer")
-        q = _Queue(queue, frozenset(event_types), callback)
-        self._queues[queue] = q
+    async def subscribe(self, service: str, event_types: Sequence[str], callback: MessageCallback) -> None:
+        if service in self._queues:
+            raise ValueError(f"queue {service} already has a consumer")
+        q = _Queue(service, frozenset(event_types), callback)
+        self._queues[service] = q
         if self._started:
             self._spawn(q)
 

@@ -1,12 +1,13 @@
 """The RabbitMQ transport (aio-pika): a topic exchange, a quorum queue per consuming service,
 publisher confirms, manual acks, delayed retries and a dead-letter queue.
 
-Topology, declared at start-up:
-- `<exchange>` (topic, durable) with an alternate exchange, so a message that routes nowhere is
-  kept in `<exchange>.unrouted` rather than dropped;
-- `<service>` (quorum) bound by each event type the service handles;
-- `<service>.retry` (quorum) whose messages expire after the retry delay back into `<service>`;
-- `<service>.dead-letter` (quorum) for what failed every attempt or could not be read.
+Topology, declared at start-up, every name under a prefix (`vru` by default):
+- `<prefix>.events` (topic, durable) with an alternate exchange, so a message that routes
+  nowhere is kept in the queue `<prefix>.unrouted` rather than dropped;
+- `<prefix>.<service>` (quorum) bound by each event type the service handles;
+- `<prefix>.<service>.retry` (quorum) whose messages expire after the retry delay back into
+  the service's queue;
+- `<prefix>.<service>.dead-letter` (quorum) for what failed every attempt or could not be read.
 """
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ def dead_letter_queue(queue: str) -> str:
 
 
 class RabbitMqTransport:
-    def __init__(self, url: str, *, exchange: str = "vru.events", policy: DeliveryPolicy | None = None) -> None:
+    def __init__(self, url: str, *, prefix: str = "vru", policy: DeliveryPolicy | None = None) -> None:
         self._url = url
-        self._exchange_name = exchange
+        self.prefix = prefix
+        self._exchange_name = f"{prefix}.events"
         self.policy = policy or DeliveryPolicy()
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: AbstractRobustChannel | None = None
@@ -67,7 +69,7 @@ class RabbitMqTransport:
             await self._start_consumer(queue, event_types, callback)
 
     async def _declare_exchange(self, channel: AbstractRobustChannel) -> AbstractRobustExchange:
-        unrouted = f"{self._exchange_name}.unrouted"
+        unrouted = f"{self.prefix}.unrouted"
         alternate = await channel.declare_exchange(unrouted, aio_pika.ExchangeType.FANOUT, durable=True)
         parking = await channel.declare_queue(unrouted, durable=True, arguments=QUORUM)
         await parking.bind(alternate)
@@ -122,7 +124,11 @@ class RabbitMqTransport:
         if failures:
             raise PublishFailed(f"{len(failures)} of {len(envelopes)} messages unconfirmed: {failures[0]!r}")
 
-    async def subscribe(self, queue: str, event_types: Sequence[str], callback: MessageCallback) -> None:
+    def queue_name(self, service: str) -> str:
+        return f"{self.prefix}.{service}"
+
+    async def subscribe(self, service: str, event_types: Sequence[str], callback: MessageCallback) -> None:
+        queue = self.queue_name(service)
         if queue in self._subscriptions:
             raise ValueError(f"queue {queue} already has a consumer")
         self._subscriptions[queue] = (tuple(event_types), callback)
