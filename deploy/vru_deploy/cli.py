@@ -96,6 +96,8 @@ def full(
     logs.configure(settings.log_level, component="supervisor")
     try:
         urls = [settings.database_url(name) for name in SERVICES]
+        settings.broker_url()
+        settings.pseudonym_secret()
     except ConfigurationError as exc:
         typer.echo(f"configuration error: {exc}", err=True)
         raise typer.Exit(2) from None

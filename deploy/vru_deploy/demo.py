@@ -14,11 +14,11 @@ import httpx
 
 # (name, made-up provider, sources it takes referrals from, chance of being in ETE at exit)
 PROGRAMMES: tuple[tuple[str, str, tuple[str, ...], float], ...] = (
-    ("Custody Mentoring", "Larkfield Youth Trust", ("custody",), 0.50),
-    ("A&E Youth Navigators", "Amberline Navigators CIC", ("emergency_department",), 0.55),
-    ("Targeted Youth Outreach", "Kestrel Street Outreach", ("emergency_department", "school"), 0.42),
-    ("Through the Gate Prison Mentoring", "Ironbridge Resettlement Partnership", ("custody",), 0.33),
-    ("School Inclusion Mentoring", "Willowmere Learning Mentors", ("school",), 0.72),
+    ("Custody Mentoring", "Larkfield Youth Trust", ("custody",), 0.52),
+    ("A&E Youth Navigators", "Amberline Navigators CIC", ("emergency_department",), 0.58),
+    ("Targeted Youth Outreach", "Kestrel Street Outreach", ("emergency_department", "school"), 0.45),
+    ("Through the Gate Prison Mentoring", "Ironbridge Resettlement Partnership", ("custody",), 0.36),
+    ("School Inclusion Mentoring", "Willowmere Learning Mentors", ("school",), 0.74),
 )
 SOURCES = (("custody", 0.35), ("emergency_department", 0.35), ("school", 0.30))
 RECORDED_BY = {
@@ -110,7 +110,7 @@ def _enrolment(rng: random.Random, referral: date, today: date, age: int, exit_r
     """Start, end and ETE outcomes of one enrolment, all on plausible, past dates."""
     start = min(referral + timedelta(days=rng.randrange(43)), today)
     baseline = max(start - timedelta(days=rng.randrange(15)), referral)
-    outcomes = [PlannedOutcome("baseline", baseline, _ete(rng, 0.55 if school else 0.28, age))]
+    outcomes = [PlannedOutcome("baseline", baseline, _ete(rng, 0.45 if school else 0.22, age))]
     if (today - start).days < 28 or rng.random() >= 0.55:
         return start, None, tuple(outcomes)
     end_date = start + timedelta(days=rng.randint(28, min(270, (today - start).days)))
@@ -135,7 +135,8 @@ def plan_demo(referrals: int, *, seed: int, today: date, salt: int = 0) -> list[
         referred_at = datetime.combine(day, clock(rng.randint(8, 20), rng.randrange(60)), UTC)
         ages, weights = AGES[source]
         age = rng.choices(ages, weights)[0]
-        kind, value = ("nhs_number", next(nhs)) if rng.random() < 0.85 else ("local", f"DEMO-{ids.getrandbits(40):010x}")
+        local = rng.random() >= 0.85
+        kind, value = ("local", f"DEMO-{ids.getrandbits(40):010x}") if local else ("nhs_number", next(nhs))
         planned = PlannedReferral(name, source, referred_at, _birth_date(rng, age, day), kind, value)
         if rng.random() < 0.6:
             start, end, outcomes = _enrolment(rng, day, today, age, exit_rate, source == "school")
@@ -208,11 +209,14 @@ async def _follow(api: _Api, p: PlannedReferral, enrolment_id: str) -> None:
         end_date, reason = p.end
         await api.call("POST", f"/v1/enrolments/{enrolment_id}/end", (200,),
                        {"end_date": end_date.isoformat(), "exit_reason": reason})
-    await asyncio.gather(*(
-        api.call("POST", "/v1/outcomes", (201, 202),
-                 {"enrolment_id": enrolment_id, "domain": "ete", "point": o.point, "observed_on": o.observed_on.isoformat(),
-                  "status": o.status, **({"follow_up_months": o.follow_up_months} if o.follow_up_months else {})})
-        for o in p.outcomes))
+    await asyncio.gather(*(api.call("POST", "/v1/outcomes", (201, 202), _outcome_body(enrolment_id, o))
+                           for o in p.outcomes))
+
+
+def _outcome_body(enrolment_id: str, o: PlannedOutcome) -> dict[str, Any]:
+    body = {"enrolment_id": enrolment_id, "domain": "ete", "point": o.point,
+            "observed_on": o.observed_on.isoformat(), "status": o.status}
+    return body | ({"follow_up_months": o.follow_up_months} if o.follow_up_months is not None else {})
 
 
 async def _take_up(api: _Api, p: PlannedReferral, referral_id: str, programme_id: str, deadline: float) -> None:

@@ -55,3 +55,4 @@ class EventConsumer:
                     log.info("concurrent duplicate absorbed", event_id=str(envelope.id), handler=name)
                     return
                 raise
+        log.info("event handled", event_id=str(envelope.id), event_type=envelope.type, handler=name)

@@ -56,9 +56,8 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
 def rabbitmq_transport(settings: Settings) -> Transport:
     from vru_shared.bus.rabbitmq import RabbitMqTransport
 
-    assert settings.amqp_url is not None
     return RabbitMqTransport(
-        settings.amqp_url.get_secret_value(), prefix=settings.bus_prefix, policy=delivery_policy(settings)
+        settings.broker_url(), prefix=settings.bus_prefix, policy=delivery_policy(settings)
     )
 
 

@@ -54,14 +54,18 @@ class Settings(BaseSettings):
     relay_poll_interval_s: float = Field(default=0.5, gt=0)
 
     @model_validator(mode="after")
-    def _full_mode_needs_its_parts(self) -> Settings:
-        if self.mode is Mode.FULL:
-            if self.amqp_url is None:
-                raise ValueError("VRU_AMQP_URL is required in full mode")
-            key = self.pseudonym_key.get_secret_value() if self.pseudonym_key else ""
-            if len(key) < 32:
-                raise ValueError("VRU_PSEUDONYM_KEY of at least 32 characters is required in full mode")
+    def _secrets_are_strong(self) -> Settings:
+        if self.pseudonym_key is not None and len(self.pseudonym_key.get_secret_value()) < 32:
+            raise ValueError("VRU_PSEUDONYM_KEY must have at least 32 characters")
         return self
+
+    # Each component asks only for what it uses, so the gateway needs no broker or key; in
+    # full mode every one of these fails closed when its setting is missing.
+
+    def broker_url(self) -> str:
+        if self.amqp_url is None:
+            raise ConfigurationError("VRU_AMQP_URL is required in full mode")
+        return self.amqp_url.get_secret_value()
 
     def database_url(self, service: str) -> str:
         """The service's own database; embedded mode keeps SQLite files in the data folder."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from vru_shared import logs
 from vru_shared.bus.base import DeadLetter, DeliveryPolicy, MessageCallback
+from vru_shared.correlation import correlation_id
 from vru_shared.events import Envelope
 
 log = logs.get(__name__)
@@ -92,6 +93,7 @@ class InProcessTransport:
             self.dead_letters.append(DeadLetter(queue.name, body, f"unreadable: {exc}", attempt))
             log.error("message dead-lettered", queue=queue.name, reason="unreadable")
             return
+        token = correlation_id.set(envelope.correlationid)
         try:
             await queue.callback(envelope)
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
@@ -111,6 +113,8 @@ class InProcessTransport:
 
             timer = loop.call_later(delay, _requeue)
             self._timers.add(timer)
+        finally:
+            correlation_id.reset(token)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until every queue is empty and idle with no retry pending (tests use this)."""
