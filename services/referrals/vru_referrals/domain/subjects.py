@@ -22,7 +22,7 @@ class InvalidIdentifier(ValueError):
 
 def _nhs_number(value: str) -> str:
     digits = re.sub(r"[\s-]", "", value)
-    if not re.fullmatch(r"\d{10}", digits):
+    if not re.fullmatch(r"[0-9]{10}", digits):
         raise InvalidIdentifier("an NHS number has 10 digits")
     total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
     check = 11 - total % 11
@@ -35,14 +35,14 @@ def _nhs_number(value: str) -> str:
 
 def _pnc_id(value: str) -> str:
     text = re.sub(r"\s", "", value).upper()
-    if not re.fullmatch(r"\d{2,4}/\d{1,7}[A-Z]", text):
+    if not re.fullmatch(r"[0-9]{2,4}/[0-9]{1,7}[A-Z]", text):
         raise InvalidIdentifier("a PNC ID looks like YY/NNNNNNNA")
     return text
 
 
 def _upn(value: str) -> str:
     text = re.sub(r"\s", "", value).upper()
-    if not re.fullmatch(r"[A-Z]\d{11}[0-9A-Z]", text):
+    if not re.fullmatch(r"[A-Z][0-9]{11}[0-9A-Z]", text):
         raise InvalidIdentifier("a UPN has a check letter, 11 digits and a final digit or letter")
     return text
 
