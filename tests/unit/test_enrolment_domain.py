@@ -146,15 +146,12 @@ def test_a_referral_to_another_programme_arriving_later_rejects_the_waiting_enro
     assert enrolment.events == []
 
 
-def test_a_start_date_before_the_referral_rejects_the_enrolment():
+def test_a_start_date_before_a_known_referral_is_refused_at_once_and_nothing_is_kept():
     programme = _programme()
     referral = _referral(programme)
-    enrolment = Enrolment.request(programme=programme, referral_id=referral.referral_id,
-                                  start_date=REFERRED_AT.date() - timedelta(days=1), referral=referral, now=NOW)
-    assert enrolment.status is EnrolmentStatus.REJECTED
-    assert enrolment.rejection_reason == "start_date is before the referral was made"
-    assert enrolment.started_at is None
-    assert enrolment.events == []
+    with pytest.raises(InvalidEnrolment, match="start_date is before the referral was made"):
+        Enrolment.request(programme=programme, referral_id=referral.referral_id,
+                          start_date=REFERRED_AT.date() - timedelta(days=1), referral=referral, now=NOW)
 
 
 def test_a_start_date_before_a_late_referral_rejects_the_waiting_enrolment():

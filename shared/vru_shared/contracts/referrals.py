@@ -27,12 +27,3 @@ class ReferralReceived(IntegrationEvent):
     age_band: str
     referred_at: datetime
     received_on: date
-
-
-@contract
-class ReferralEnrolled(IntegrationEvent):
-    event_type: ClassVar[str] = "referrals.referral.enrolled.v1"
-
-    referral_id: uuid.UUID
-    enrolment_id: uuid.UUID
-    enrolled_at: datetime

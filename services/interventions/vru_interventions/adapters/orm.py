@@ -43,8 +43,7 @@ enrolments = Table(
     "enrolments",
     metadata,
     Column("id", Uuid, primary_key=True),
-    # One enrolment per referral: a second is a conflict, not a duplicate row.
-    Column("referral_id", Uuid, nullable=False, unique=True),
+    Column("referral_id", Uuid, nullable=False),
     Column("programme_id", Uuid, nullable=False),
     Column("programme_name", String(200), nullable=False),
     Column("start_date", Date, nullable=False),
@@ -55,6 +54,14 @@ enrolments = Table(
     Column("exit_reason", _enum(ExitReason), nullable=True),
     Column("rejection_reason", String(200), nullable=True),
     Index("ix_enrolments_programme", "programme_id"),
+)
+# One live enrolment per referral: a second is a conflict; a rejected one leaves room to retry.
+Index(
+    "uq_enrolments_live_referral",
+    enrolments.c.referral_id,
+    unique=True,
+    postgresql_where=enrolments.c.status != EnrolmentStatus.REJECTED.value,
+    sqlite_where=enrolments.c.status != EnrolmentStatus.REJECTED.value,
 )
 
 _mapped = False

@@ -58,7 +58,10 @@ class EnrolmentRepository:
         return self._track((await self._session.execute(query)).scalar_one_or_none())
 
     async def for_referral(self, referral_id: uuid.UUID, *, for_update: bool = False) -> Enrolment | None:
-        query = select(Enrolment).where(Enrolment.referral_id == referral_id)
+        """The referral's live enrolment (awaiting, active or ended), if it has one."""
+        query = select(Enrolment).where(
+            Enrolment.referral_id == referral_id, Enrolment.status != EnrolmentStatus.REJECTED
+        )
         if for_update:
             query = query.with_for_update()
         return self._track((await self._session.execute(query)).scalar_one_or_none())

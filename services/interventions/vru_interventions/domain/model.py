@@ -104,22 +104,29 @@ class Enrolment:
             requested_at=now,
         )
         if referral is not None:
-            if referral.programme_id != programme.id:
-                raise InvalidEnrolment("the referral is to another programme")
+            # Known now, so a misfit is the caller's to correct, not a record to keep.
+            problem = enrolment._misfit(referral)
+            if problem:
+                raise InvalidEnrolment(problem)
             enrolment.referral_arrived(referral, now=now)
         return enrolment
+
+    def _misfit(self, referral: KnownReferral) -> str | None:
+        if referral.programme_id != self.programme_id:
+            return "the referral is to another programme"
+        if self.start_date < referral.referred_at.date():
+            return "start_date is before the referral was made"
+        return None
 
     def referral_arrived(self, referral: KnownReferral, *, now: datetime | None = None) -> None:
         """The referral this enrolment names is now known: start, or refuse if it does not fit."""
         if self.status is not EnrolmentStatus.AWAITING_REFERRAL:
             return
-        if referral.programme_id != self.programme_id:
+        problem = self._misfit(referral)
+        if problem:
+            # Answered already with 202; the caller sees the refusal on the enrolment itself.
             self.status = EnrolmentStatus.REJECTED
-            self.rejection_reason = "the referral is to another programme"
-            return
-        if self.start_date < referral.referred_at.date():
-            self.status = EnrolmentStatus.REJECTED
-            self.rejection_reason = "start_date is before the referral was made"
+            self.rejection_reason = problem
             return
         self.status = EnrolmentStatus.ACTIVE
         self.started_at = now or datetime.now(UTC)

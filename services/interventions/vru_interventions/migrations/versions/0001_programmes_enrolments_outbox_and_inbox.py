@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:50:47.138633
+Create Date: 2026-11-26 15:59:16.711029
 """
 
 from alembic import op
@@ -30,11 +30,11 @@ def upgrade() -> None:
     sa.Column('end_date', sa.Date(), nullable=True),
     sa.Column('exit_reason', sa.Enum('completed', 'disengaged', 'moved_away', 'entered_custody', 'declined_support', 'other', name='exitreason', native_enum=False, length=40), nullable=True),
     sa.Column('rejection_reason', sa.String(length=200), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('referral_id')
+    sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.create_index('ix_enrolments_programme', ['programme_id'], unique=False)
+        batch_op.create_index('uq_enrolments_live_referral', ['referral_id'], unique=True, postgresql_where=sa.text("status != 'rejected'"), sqlite_where=sa.text("status != 'rejected'"))
 
     op.create_table('inbox',
     sa.Column('event_id', sa.String(length=36), nullable=False),
@@ -86,6 +86,7 @@ def downgrade() -> None:
     op.drop_table('known_referrals')
     op.drop_table('inbox')
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
+        batch_op.drop_index('uq_enrolments_live_referral', postgresql_where=sa.text("status != 'rejected'"), sqlite_where=sa.text("status != 'rejected'"))
         batch_op.drop_index('ix_enrolments_programme')
 
     op.drop_table('enrolments')
