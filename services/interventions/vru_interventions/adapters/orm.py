@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Enum, Index, MetaData, String, Table, Uuid, event
+from sqlalchemy import Column, Date, Index, MetaData, String, Table, Uuid, event
 from sqlalchemy.orm import registry
 
-from vru_shared.db import UtcDateTime
+from vru_shared.db import UtcDateTime, str_enum
 from vru_shared.messaging import messaging_tables
 
 from vru_interventions.domain.model import Enrolment, EnrolmentStatus, ExitReason, KnownReferral, Programme
@@ -13,10 +13,6 @@ from vru_interventions.domain.model import Enrolment, EnrolmentStatus, ExitReaso
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
-
-
-def _enum(kind: type) -> Enum:
-    return Enum(kind, native_enum=False, values_callable=lambda e: [m.value for m in e], length=40)
 
 
 programmes = Table(
@@ -47,11 +43,11 @@ enrolments = Table(
     Column("programme_id", Uuid, nullable=False),
     Column("programme_name", String(200), nullable=False),
     Column("start_date", Date, nullable=False),
-    Column("status", _enum(EnrolmentStatus), nullable=False),
+    Column("status", str_enum(EnrolmentStatus), nullable=False),
     Column("requested_at", UtcDateTime(), nullable=False),
     Column("started_at", UtcDateTime(), nullable=True),
     Column("end_date", Date, nullable=True),
-    Column("exit_reason", _enum(ExitReason), nullable=True),
+    Column("exit_reason", str_enum(ExitReason), nullable=True),
     Column("rejection_reason", String(200), nullable=True),
     Index("ix_enrolments_programme", "programme_id"),
 )

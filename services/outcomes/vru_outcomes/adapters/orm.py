@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Enum, Index, Integer, MetaData, String, Table, Uuid
+from sqlalchemy import Column, Date, Index, Integer, MetaData, String, Table, Uuid
 from sqlalchemy.orm import registry
 
-from vru_shared.db import UtcDateTime
+from vru_shared.db import UtcDateTime, str_enum
 from vru_shared.messaging import messaging_tables
 
 from vru_outcomes.domain.model import (
@@ -20,10 +20,6 @@ from vru_outcomes.domain.model import (
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
-
-
-def _enum(kind: type) -> Enum:
-    return Enum(kind, native_enum=False, values_callable=lambda e: [m.value for m in e], length=40)
 
 
 programmes = Table(
@@ -54,11 +50,11 @@ outcome_records = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("enrolment_id", Uuid, nullable=False),
-    Column("domain", _enum(OutcomeDomain), nullable=False),
-    Column("point", _enum(MeasurementPoint), nullable=False),
+    Column("domain", str_enum(OutcomeDomain), nullable=False),
+    Column("point", str_enum(MeasurementPoint), nullable=False),
     Column("follow_up_months", Integer, nullable=True),
     Column("observed_on", Date, nullable=False),
-    Column("ete_status", _enum(EteStatus), nullable=False),
+    Column("ete_status", str_enum(EteStatus), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
     Index("ix_outcomes_enrolment_domain", "enrolment_id", "domain", "observed_on"),
 )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Enum, Index, Integer, MetaData, String, Table, Uuid, event
+from sqlalchemy import Boolean, Column, Date, Index, Integer, MetaData, String, Table, Uuid, event
 from sqlalchemy.orm import registry
 
-from vru_shared.db import UtcDateTime
+from vru_shared.db import UtcDateTime, str_enum
 from vru_shared.messaging import messaging_tables
 
 from vru_referrals.domain.model import Referral, ReferralSource, ReferralStatus
@@ -16,26 +16,22 @@ mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
 
 
-def _enum(kind: type) -> Enum:
-    return Enum(kind, native_enum=False, values_callable=lambda e: [m.value for m in e], length=40)
-
-
 referrals = Table(
     "referrals",
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("programme_id", Uuid, nullable=False),
-    Column("source", _enum(ReferralSource), nullable=False),
+    Column("source", str_enum(ReferralSource), nullable=False),
     Column("referred_at", UtcDateTime(), nullable=False),
     Column("date_of_birth", Date, nullable=False),
-    Column("identifier_type", _enum(IdentifierType), nullable=False),
+    Column("identifier_type", str_enum(IdentifierType), nullable=False),
     Column("identifier", String(64), nullable=False),
     Column("subject_pseudonym", String(64), nullable=False),
     Column("pseudonym_key_version", Integer, nullable=False),
     Column("consent_given", Boolean, nullable=False),
     Column("consent_recorded_by", String(200), nullable=False),
     Column("consent_recorded_at", UtcDateTime(), nullable=False),
-    Column("status", _enum(ReferralStatus), nullable=False),
+    Column("status", str_enum(ReferralStatus), nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
     Column("enrolment_id", Uuid, nullable=True),
     Column("enrolled_at", UtcDateTime(), nullable=True),
