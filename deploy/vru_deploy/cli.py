@@ -14,8 +14,10 @@ from vru_shared import logs
 from vru_shared.settings import SERVICES, ConfigurationError, Mode, Settings
 
 from vru_deploy.components import COMPONENTS, build_app, default_port
+from vru_deploy.dead_letters_cli import app as dead_letters_app
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+app.add_typer(dead_letters_app, name="dead-letters")
 
 HostOpt = Annotated[str, typer.Option(help="Address the gateway listens on.")]
 PortOpt = Annotated[int, typer.Option(help="The gateway's port; services take the next three.")]

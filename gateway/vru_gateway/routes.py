@@ -9,6 +9,7 @@ DEFAULT_PORTS: dict[str, int] = {"referrals": 8001, "interventions": 8002, "outc
 
 ROUTES: tuple[tuple[str, str], ...] = (
     ("/v1/referrals", "referrals"),
+    ("/v1/code-lists", "referrals"),
     ("/v1/programmes", "interventions"),
     ("/v1/enrolments", "interventions"),
     ("/v1/outcomes", "outcomes"),
