@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     referrals_database_url: SecretStr | None = None
     interventions_database_url: SecretStr | None = None
     outcomes_database_url: SecretStr | None = None
+    identity_database_url: SecretStr | None = None
 
     pseudonym_key: SecretStr | None = None
     pseudonym_key_version: int = Field(default=1, ge=1)
@@ -43,6 +44,14 @@ class Settings(BaseSettings):
     referrals_url: str | None = None
     interventions_url: str | None = None
     outcomes_url: str | None = None
+    identity_url: str | None = None
+
+    # Access tokens: OAuth2 client credentials, JWTs signed by the identity service (RFC 9068).
+    token_issuer: str = "vru-platform"
+    token_audience: str = "vru-api"
+    token_ttl_s: int = Field(default=300, ge=30, le=3600)
+    # Encrypts the identity service's signing keys at rest; at least 32 characters.
+    identity_key_encryption_key: SecretStr | None = None
     upstream_connect_timeout_s: float = Field(default=2.0, gt=0)
     upstream_timeout_s: float = Field(default=15.0, gt=0)
 
@@ -57,6 +66,9 @@ class Settings(BaseSettings):
     def _secrets_are_strong(self) -> Settings:
         if self.pseudonym_key is not None and len(self.pseudonym_key.get_secret_value()) < 32:
             raise ValueError("VRU_PSEUDONYM_KEY must have at least 32 characters")
+        key = self.identity_key_encryption_key
+        if key is not None and len(key.get_secret_value()) < 32:
+            raise ValueError("VRU_IDENTITY_KEY_ENCRYPTION_KEY must have at least 32 characters")
         return self
 
     # Each component asks only for what it uses, so the gateway needs no broker or key; in
@@ -87,13 +99,21 @@ class Settings(BaseSettings):
 
     def pseudonym_secret(self) -> bytes:
         """The key for subject pseudonyms; embedded mode makes one once and keeps it."""
-        if self.pseudonym_key is not None:
-            return self.pseudonym_key.get_secret_value().encode()
+        return self._secret(self.pseudonym_key, "VRU_PSEUDONYM_KEY", "pseudonym.key")
+
+    def key_encryption_secret(self) -> bytes:
+        """The key that encrypts token signing keys at rest; embedded mode makes one once."""
+        return self._secret(self.identity_key_encryption_key, "VRU_IDENTITY_KEY_ENCRYPTION_KEY", "key-encryption.key")
+
+    def _secret(self, configured: SecretStr | None, variable: str, filename: str) -> bytes:
+        if configured is not None:
+            return configured.get_secret_value().encode()
         if self.mode is Mode.FULL:
-            raise ConfigurationError("VRU_PSEUDONYM_KEY is required in full mode")
+            raise ConfigurationError(f"{variable} is required in full mode")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        path = self.data_dir / "pseudonym.key"
+        path = self.data_dir / filename
         if not path.exists():
+            # Created readable by the owner only, before anything is written into it.
+            path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
         return path.read_text().strip().encode()
