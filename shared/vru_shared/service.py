@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, text
 
 from vru_shared import db, logs, migrations, problems
+from vru_shared.auth import KeySet, TokenVerifier, http_jwks
 from vru_shared.bus.base import DeliveryPolicy, Transport
 from vru_shared.consumer import EventConsumer, Subscriptions
 from vru_shared.correlation import CorrelationMiddleware
@@ -24,6 +25,8 @@ from vru_shared.settings import Settings
 from vru_shared.unit_of_work import UnitOfWork
 
 log = logs.get(__name__)
+
+IDENTITY_DEFAULT_PORT = 8004
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ def create_app(spec: ServiceSpec, settings: Settings, transport: Transport | Non
 
     app = FastAPI(title=spec.title, description=spec.description, version="1.0.0", lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.token_verifier = token_verifier(settings)
     for name, value in spec.collaborators(settings).items():
         setattr(app.state, name, value)
     app.add_middleware(CorrelationMiddleware)
@@ -154,6 +158,12 @@ def create_app(spec: ServiceSpec, settings: Settings, transport: Transport | Non
                             status_code=200 if ok else 503)
 
     return app
+
+
+def token_verifier(settings: Settings) -> TokenVerifier:
+    """Verifies callers' tokens against the identity service's keys, fetched on first use."""
+    jwks = settings.upstream_url("identity", IDENTITY_DEFAULT_PORT) + "/v1/auth/jwks"
+    return TokenVerifier(KeySet(http_jwks(jwks)), issuer=settings.token_issuer, audience=settings.token_audience)
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
