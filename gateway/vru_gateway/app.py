@@ -11,12 +11,14 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
+from vru_gateway.admission import Admission
 from vru_gateway.health import health_router
 from vru_gateway.openapi import DESCRIPTION, TITLE, VERSION, OpenApiAggregator
 from vru_gateway.proxy import Proxy
 from vru_gateway.upstreams import Upstreams
 from vru_shared import problems
 from vru_shared.correlation import CorrelationMiddleware
+from vru_shared.service import token_verifier
 from vru_shared.settings import Settings
 
 
@@ -61,5 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
         return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{TITLE} - Swagger UI")
 
     # A plain ASGI route, not a FastAPI one: no dependency injection or validation on the hot path.
-    app.router.routes.append(Route("/v1/{path:path}", endpoint=Proxy(upstreams), name="proxy"))
+    admission = Admission(settings, token_verifier(settings))
+    proxy = Proxy(upstreams, admission, max_request_bytes=settings.max_request_bytes)
+    app.router.routes.append(Route("/v1/{path:path}", endpoint=proxy, name="proxy"))
     return app

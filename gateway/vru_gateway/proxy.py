@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
+from vru_gateway.admission import Admission
 from vru_gateway.routes import service_for
 from vru_gateway.upstreams import Upstreams
 from vru_shared import logs
@@ -77,14 +78,32 @@ def _response_headers(
     return headers
 
 
-async def _read_body(receive: Receive) -> bytes | None:
-    """The whole request body, or None when the caller went away."""
+class BodyTooLarge(Exception):
+    pass
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None when the caller went away; BodyTooLarge past the limit."""
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             return None
         body: bytes = message.get("body", b"")
+        size += len(body)
+        if size > limit:
+            raise BodyTooLarge
         if not message.get("more_body", False):
             if not chunks:
                 return body
@@ -115,9 +134,19 @@ def failure_response(service: str, path: str, exc: BaseException) -> JSONRespons
 class Proxy:
     """An ASGI endpoint for every /v1 path; answers 404 for a path no service owns."""
 
-    def __init__(self, upstreams: Upstreams) -> None:
+    def __init__(self, upstreams: Upstreams, admission: Admission, *, max_request_bytes: int) -> None:
         self._upstreams = upstreams
         self._urls = upstreams.urls
+        self._admission = admission
+        self._max_request_bytes = max_request_bytes
+
+    def _too_large(self, path: str) -> JSONResponse:
+        return problem_response(
+            413,
+            f"the request body is larger than the limit of {self._max_request_bytes} bytes",
+            kind="request-too-large",
+            instance=path,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
@@ -126,7 +155,19 @@ class Proxy:
             response = problem_response(404, f"no service serves {path}", instance=path)
             await response(scope, receive, send)
             return
-        body = await _read_body(receive)
+        refused = await self._admission.refuse(scope)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        declared = _declared_length(scope)
+        if declared is not None and declared > self._max_request_bytes:
+            await self._too_large(path)(scope, receive, send)
+            return
+        try:
+            body = await _read_body(receive, self._max_request_bytes)
+        except BodyTooLarge:
+            await self._too_large(path)(scope, receive, send)
+            return
         if body is None:
             return
         method: str = scope["method"]

@@ -6,7 +6,7 @@ import secrets
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("referrals", "interventions", "outcomes")
@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     token_ttl_s: int = Field(default=300, ge=30, le=3600)
     # Encrypts the identity service's signing keys at rest; at least 32 characters.
     identity_key_encryption_key: SecretStr | None = None
+    # Abuse controls at the gateway: per-client rate limits ("N/second|minute|hour", from the
+    # `limits` library's notation) kept in the gateway's memory ("async+memory://") or, shared
+    # by several gateways, in Redis ("async+redis://host:6379").
+    rate_limit: str = "1200/minute"
+    rate_limit_anonymous: str = "120/minute"
+    rate_limit_storage: str = Field(default="async+memory://", pattern=r"^async\+[a-z]+://")
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
     upstream_connect_timeout_s: float = Field(default=2.0, gt=0)
     upstream_timeout_s: float = Field(default=15.0, gt=0)
 
@@ -61,6 +68,17 @@ class Settings(BaseSettings):
     bus_prefetch: int = Field(default=32, ge=1)
     relay_batch_size: int = Field(default=200, ge=1)
     relay_poll_interval_s: float = Field(default=0.5, gt=0)
+
+    @field_validator("rate_limit", "rate_limit_anonymous")
+    @classmethod
+    def _a_rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate limit like '600/minute'") from exc
+        return value
 
     @model_validator(mode="after")
     def _secrets_are_strong(self) -> Settings:

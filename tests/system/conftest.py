@@ -30,6 +30,8 @@ def full_platform(real_services, tmp_path_factory):
         "VRU_PSEUDONYM_KEY": secrets.token_urlsafe(48),
         "VRU_BUS_PREFIX": prefix,
         "VRU_BUS_RETRY_DELAY_MS": "200",
+        # These tests are about the flow, not the abuse controls, which have tests of their own.
+        "VRU_RATE_LIMIT_ANONYMOUS": "100000/minute",
         **{f"VRU_{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
     }
     log_path = tmp_path_factory.mktemp("full") / "platform.log"
@@ -52,7 +54,7 @@ def embedded_platform(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("embedded")
     port = free_port_block()
     platform = start_platform(
-        ["up", "--port", str(port), "--data-dir", str(data_dir)], {"VRU_BUS_RETRY_DELAY_MS": "200"},
+        ["up", "--port", str(port), "--data-dir", str(data_dir)], {"VRU_BUS_RETRY_DELAY_MS": "200", "VRU_RATE_LIMIT_ANONYMOUS": "100000/minute"},
         data_dir / "platform.log", port,
     )
     yield platform
