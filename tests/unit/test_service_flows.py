@@ -533,6 +533,7 @@ FULL = dict(
     referrals_database_url="postgresql+asyncpg://vru@127.0.0.1/vru_referrals",
     interventions_database_url="postgresql+asyncpg://vru@127.0.0.1/vru_interventions",
     outcomes_database_url="postgresql+asyncpg://vru@127.0.0.1/vru_outcomes",
+    identity_url="http://127.0.0.1:8004",
 )
 
 
