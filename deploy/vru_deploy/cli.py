@@ -14,10 +14,12 @@ from vru_shared import logs
 from vru_shared.settings import SERVICES, ConfigurationError, Mode, Settings
 
 from vru_deploy.components import COMPONENTS, build_app, default_port
+from vru_deploy.admin_cli import app as admin_app
 from vru_deploy.dead_letters_cli import app as dead_letters_app
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 app.add_typer(dead_letters_app, name="dead-letters")
+app.add_typer(admin_app, name="admin")
 
 HostOpt = Annotated[str, typer.Option(help="Address the gateway listens on.")]
 PortOpt = Annotated[int, typer.Option(help="The gateway's port; services take the next three.")]
@@ -42,6 +44,12 @@ def up(
     settings = _settings(mode=Mode.EMBEDDED, data_dir=data_dir)
     logs.configure(settings.log_level, component="embedded")
     typer.echo(f"VRU platform (embedded) on http://{host}:{port}  API docs: http://{host}:{port}/docs", err=True)
+    typer.echo(
+        f"Administrator credentials (made on the first start): {(data_dir / 'admin-client.json').resolve()}\n"
+        f"  get a token: curl -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials "
+        f"http://{host}:{port}/v1/auth/token",
+        err=True,
+    )
     asyncio.run(_run_embedded(settings, host, port))
 
 

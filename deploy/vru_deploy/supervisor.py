@@ -24,8 +24,6 @@ def run_full(*, host: str, port: int, env: dict[str, str] | None = None) -> int:
     env = {**os.environ, **(env or {}), "VRU_MODE": "full"}
     for name in SERVICES:
         env.setdefault(f"VRU_{name.upper()}_URL", f"http://127.0.0.1:{default_port(name, port)}")
-    # Every service verifies tokens against the identity service's keys.
-    env.setdefault("VRU_IDENTITY_URL", f"http://127.0.0.1:{port + 4}")
     children: dict[str, subprocess.Popen[bytes]] = {}
     for name in COMPONENTS:
         bind = host if name == "gateway" else "127.0.0.1"

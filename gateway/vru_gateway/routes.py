@@ -5,7 +5,7 @@ from __future__ import annotations
 from vru_shared.settings import Settings
 
 # Service name -> the port it listens on when nothing else is configured.
-DEFAULT_PORTS: dict[str, int] = {"referrals": 8001, "interventions": 8002, "outcomes": 8003}
+DEFAULT_PORTS: dict[str, int] = {"referrals": 8001, "interventions": 8002, "outcomes": 8003, "identity": 8004}
 
 ROUTES: tuple[tuple[str, str], ...] = (
     ("/v1/referrals", "referrals"),
@@ -14,6 +14,14 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("/v1/enrolments", "interventions"),
     ("/v1/outcomes", "outcomes"),
     ("/v1/metrics", "outcomes"),
+    ("/v1/auth", "identity"),
+    ("/v1/organisations", "identity"),
+    ("/v1/clients", "identity"),
+    # Each service keeps the audit trail of the personal data it holds.
+    ("/v1/audit/referrals", "referrals"),
+    ("/v1/audit/interventions", "interventions"),
+    ("/v1/audit/outcomes", "outcomes"),
+    ("/v1/audit/identity", "identity"),
 )
 
 

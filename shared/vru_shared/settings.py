@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("referrals", "interventions", "outcomes")
+SERVICES = ("referrals", "interventions", "outcomes", "identity")
 
 
 class ConfigurationError(RuntimeError):

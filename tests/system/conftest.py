@@ -10,7 +10,7 @@ import pytest
 from tests.support import infra
 from tests.support.processes import free_port_block, start_platform
 
-SERVICES = ("referrals", "interventions", "outcomes")
+SERVICES = ("referrals", "interventions", "outcomes", "identity")
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +28,7 @@ def full_platform(real_services, tmp_path_factory):
         "VRU_MODE": "full",
         "VRU_AMQP_URL": infra.AMQP,
         "VRU_PSEUDONYM_KEY": secrets.token_urlsafe(48),
+        "VRU_IDENTITY_KEY_ENCRYPTION_KEY": secrets.token_urlsafe(48),
         "VRU_BUS_PREFIX": prefix,
         "VRU_BUS_RETRY_DELAY_MS": "200",
         # These tests are about the flow, not the abuse controls, which have tests of their own.
