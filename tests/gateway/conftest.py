@@ -13,6 +13,7 @@ from gateway_fakes import (
     Platform,
     Running,
     hang_up,
+    identity_app,
     interventions_app,
     outcomes_app,
     referrals_app,
@@ -25,7 +26,12 @@ from vru_shared.settings import Settings
 
 @pytest.fixture
 async def platform() -> AsyncIterator[Platform]:
-    running = [await serve(referrals_app()), await serve(interventions_app()), await serve(outcomes_app())]
+    running = [
+        await serve(referrals_app()),
+        await serve(interventions_app()),
+        await serve(outcomes_app()),
+        await serve(identity_app()),
+    ]
     dropper = await asyncio.start_server(hang_up, "127.0.0.1", 0)
     port = dropper.sockets[0].getsockname()[1]
     yield Platform(*running, hang_up_url=f"http://127.0.0.1:{port}")

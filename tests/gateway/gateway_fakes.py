@@ -190,6 +190,25 @@ def outcomes_app() -> FastAPI:
     return app
 
 
+def identity_app() -> FastAPI:
+    app = FastAPI(title="Identity")
+    problems.install(app)
+
+    @app.get("/v1/auth/jwks")
+    async def jwks() -> dict:
+        return {"keys": []}
+
+    @app.get("/v1/organisations")
+    async def organisations(request: Request) -> dict:
+        return _echo("identity", request, b"")
+
+    @app.get("/ready")
+    async def ready() -> dict:
+        return {"status": "ready", "checks": {}}
+
+    return app
+
+
 async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """Takes a request and closes the connection without answering, like a crashed upstream."""
     await reader.read(1024)
@@ -201,6 +220,7 @@ class Platform:
     referrals: Running
     interventions: Running
     outcomes: Running
+    identity: Running
     hang_up_url: str
 
     def urls(self) -> dict[str, str]:
@@ -208,6 +228,7 @@ class Platform:
             "referrals_url": self.referrals.url,
             "interventions_url": self.interventions.url,
             "outcomes_url": self.outcomes.url,
+            "identity_url": self.identity.url,
         }
 
 

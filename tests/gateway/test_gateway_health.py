@@ -23,7 +23,7 @@ async def test_ready_is_200_when_every_service_is_ready(gateway: httpx.AsyncClie
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
-        "services": {"referrals": "ready", "interventions": "ready", "outcomes": "ready"},
+        "services": {"referrals": "ready", "interventions": "ready", "outcomes": "ready", "identity": "ready"},
     }
 
 
@@ -38,5 +38,6 @@ async def test_ready_is_503_and_says_which_service_is_down_or_not_ready(
     assert response.status_code == 503
     assert response.json() == {
         "status": "not ready",
-        "services": {"referrals": "unreachable", "interventions": "ready", "outcomes": "not ready"},
+        "services": {"referrals": "unreachable", "interventions": "ready", "outcomes": "not ready",
+                     "identity": "ready"},
     }

@@ -34,4 +34,5 @@ def test_base_urls_come_from_settings_with_default_ports(tmp_path) -> None:
         "referrals": "http://127.0.0.1:8001",
         "interventions": "http://127.0.0.1:8002",
         "outcomes": "http://outcomes:9000",
+        "identity": "http://127.0.0.1:8004",
     }
