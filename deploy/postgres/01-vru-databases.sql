@@ -2,3 +2,4 @@
 CREATE DATABASE vru_referrals;
 CREATE DATABASE vru_interventions;
 CREATE DATABASE vru_outcomes;
+CREATE DATABASE vru_identity;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import aio_pika
 import pytest
@@ -30,11 +30,9 @@ def started(programme_id: uuid.UUID | None = None) -> EnrolmentStarted:
         enrolment_id=uuid.uuid4(),
         referral_id=uuid.uuid4(),
         programme_id=programme_id or uuid.uuid4(),
-        programme_name="Custody mentoring (synthetic)",
-        referral_source="custody",
         subject_pseudonym=uuid.uuid4().hex * 2,
-        age_band="15-17",
         start_date=date(2026, 9, 1),
+        started_at=datetime(2026, 9, 1, 10, tzinfo=UTC),
     )
 
 
@@ -129,7 +127,7 @@ async def test_a_poison_message_is_dead_lettered_while_the_messages_behind_it_fl
         # Unreadable: not an envelope at all.
         await exchange.publish(aio_pika.Message(b"{not json"), routing_key=EnrolmentStarted.event_type)
         # Readable but failing every time: an enrolment that ends without having started.
-        doomed = wrap(EnrolmentEnded(enrolment_id=uuid.uuid4(), programme_id=uuid.uuid4(),
+        doomed = wrap(EnrolmentEnded(enrolment_id=uuid.uuid4(), referral_id=uuid.uuid4(), programme_id=uuid.uuid4(),
                                      end_date=date(2026, 10, 1), exit_reason="completed"))
         await transport.publish([doomed])
         good = [wrap(started()) for _ in range(20)]

@@ -10,13 +10,12 @@ import aio_pika
 import pytest
 from sqlalchemy import func, select
 
-from vru_referrals.adapters import orm
-from vru_referrals.bootstrap import SPEC
-from vru_referrals.domain.model import ReferralSource
-from vru_referrals.domain.subjects import IdentifierType
-from vru_referrals.service_layer import handlers
-from vru_referrals.service_layer.commands import MakeReferral
-from vru_referrals.service_layer.unit_of_work import ReferralsUnitOfWork
+from vru_interventions.adapters import orm
+from vru_interventions.bootstrap import SPEC
+from vru_interventions.domain.programmes import Programme
+from vru_interventions.service_layer import handlers
+from vru_interventions.service_layer.commands import CreateProgramme
+from vru_interventions.service_layer.unit_of_work import InterventionsUnitOfWork
 from vru_shared import db, migrations
 from vru_shared.bus.base import DeliveryPolicy
 from vru_shared.bus.rabbitmq import RabbitMqTransport
@@ -26,25 +25,25 @@ from tests.support import infra
 
 pytestmark = pytest.mark.integration
 
-KEY = handlers.PseudonymKey(b"integration-test-key-0123456789abcdef", 1)
-
-
-def referral_command(identifier: str = "9434765919") -> MakeReferral:
-    return MakeReferral(
-        programme_id=uuid.uuid4(),
-        source=ReferralSource.CUSTODY,
-        referred_at=datetime(2026, 10, 1, 9, tzinfo=UTC),
-        date_of_birth=date(2009, 3, 4),
-        identifier_type=IdentifierType.NHS_NUMBER,
-        identifier=identifier,
-        consent_given=True,
-        consent_recorded_by="Custody officer (synthetic)",
-        consent_recorded_at=datetime(2026, 10, 1, 8, tzinfo=UTC),
+def programme_command() -> CreateProgramme:
+    return CreateProgramme(
+        name=f"Custody mentoring {uuid.uuid4().hex[:8]}",
+        provider="Example Youth Trust (synthetic)",
+        tier="tertiary",
+        accepted_sources=("custody", "youth_justice"),
+        min_age=10,
+        max_age=24,
+        active_from=date(2025, 4, 1),
+        capacity=40,
     )
 
 
+def uow(sessions) -> InterventionsUnitOfWork:
+    return InterventionsUnitOfWork(sessions, orm.messaging, source="/vru/interventions")
+
+
 @pytest.fixture
-async def referrals_db(postgres_database):
+async def interventions_db(postgres_database):
     url = await postgres_database()
     engine = db.create_engine(url)
     await migrations.upgrade(engine, SPEC.migrations)
@@ -58,57 +57,50 @@ async def count(sessions, table) -> int:
         return (await session.execute(select(func.count()).select_from(table))).scalar_one()
 
 
-async def test_a_referral_and_its_outbox_row_are_committed_together(referrals_db):
-    uow = ReferralsUnitOfWork(referrals_db, orm.messaging, source="/vru/referrals")
-    referral = await handlers.make_referral(referral_command(), uow, KEY)
+async def test_a_change_and_its_outbox_row_are_committed_together(interventions_db):
+    programme = await handlers.create_programme(programme_command(), uow(interventions_db))
 
-    async with referrals_db() as session:
+    async with interventions_db() as session:
         rows = (await session.execute(select(orm.messaging.outbox))).all()
-    assert await count(referrals_db, orm.referrals) == 1
-    assert [r.event_type for r in rows] == ["referrals.referral.received.v1"]
+    assert await count(interventions_db, orm.programmes) == 1
+    assert [r.event_type for r in rows] == ["interventions.programme.created.v1"]
     envelope = Envelope.model_validate_json(rows[0].envelope)
-    assert envelope.data["referral_id"] == str(referral.id)
+    assert envelope.data["programme_id"] == str(programme.id)
     assert rows[0].published_at is None
 
 
-async def test_when_the_transaction_fails_neither_the_referral_nor_its_event_is_kept(referrals_db):
-    uow = ReferralsUnitOfWork(referrals_db, orm.messaging, source="/vru/referrals")
+async def test_when_the_transaction_fails_neither_the_change_nor_its_event_is_kept(interventions_db):
+    work = uow(interventions_db)
 
     async def crash_before_commit() -> None:
         raise RuntimeError("process died before COMMIT")
 
     with pytest.raises(RuntimeError):
-        async with uow:
-            from vru_referrals.domain.model import Consent, Referral, Subject
-
-            referral = Referral.receive(
-                referral_id=uuid.uuid4(),
-                programme_id=uuid.uuid4(),
-                source=ReferralSource.SCHOOL,
-                referred_at=datetime(2026, 10, 1, tzinfo=UTC),
-                subject=Subject(date(2010, 1, 1), IdentifierType.LOCAL, "L-1", "p" * 64, 1),
-                consent=Consent(True, "Head of year (synthetic)", datetime(2026, 10, 1, tzinfo=UTC)),
-            )
-            uow.referrals.add(referral)
+        async with work:
+            cmd = programme_command()
+            work.programmes.add(Programme.create(
+                name=cmd.name, provider=cmd.provider, tier=cmd.tier, accepted_sources=list(cmd.accepted_sources),
+                min_age=cmd.min_age, max_age=cmd.max_age, capacity=cmd.capacity, active_from=cmd.active_from,
+            ))
             # Both inserts reach the database; only the commit is lost.
-            uow.session.commit = crash_before_commit
-            await uow.commit()
+            work.session.commit = crash_before_commit
+            await work.commit()
 
-    assert await count(referrals_db, orm.referrals) == 0
-    assert await count(referrals_db, orm.messaging.outbox) == 0
+    assert await count(interventions_db, orm.programmes) == 0
+    assert await count(interventions_db, orm.messaging.outbox) == 0
 
 
-async def test_the_relay_publishes_every_row_with_confirms_and_marks_it_published(referrals_db, bus_prefix):
-    for i in range(30):
-        await handlers.make_referral(referral_command(), ReferralsUnitOfWork(referrals_db, orm.messaging, source="/t"), KEY)
+async def test_the_relay_publishes_every_row_with_confirms_and_marks_it_published(interventions_db, bus_prefix):
+    for _ in range(30):
+        await handlers.create_programme(programme_command(), uow(interventions_db))
     transport = RabbitMqTransport(infra.AMQP, prefix=bus_prefix, policy=DeliveryPolicy())
     await transport.start()
     connection = await aio_pika.connect(infra.AMQP)
     try:
         channel = await connection.channel()
         probe = await channel.declare_queue(f"{bus_prefix}.probe", durable=True, arguments={"x-queue-type": "quorum"})
-        await probe.bind(f"{bus_prefix}.events", routing_key="referrals.#")
-        relay = OutboxRelay(referrals_db, orm.messaging, transport, batch_size=12)
+        await probe.bind(f"{bus_prefix}.events", routing_key="interventions.#")
+        relay = OutboxRelay(interventions_db, orm.messaging, transport, batch_size=12)
 
         published = [await relay.publish_pending() for _ in range(4)]
 
@@ -118,8 +110,8 @@ async def test_the_relay_publishes_every_row_with_confirms_and_marks_it_publishe
             message = await probe.get(timeout=5)
             await message.ack()
             received.append(Envelope.model_validate_json(message.body))
-        assert {e.type for e in received} == {"referrals.referral.received.v1"}
-        async with referrals_db() as session:
+        assert {e.type for e in received} == {"interventions.programme.created.v1"}
+        async with interventions_db() as session:
             outbox = (await session.execute(select(orm.messaging.outbox))).all()
         assert {r.event_id for r in outbox} == {str(e.id) for e in received}
         assert all(r.published_at is not None for r in outbox)
@@ -130,15 +122,15 @@ async def test_the_relay_publishes_every_row_with_confirms_and_marks_it_publishe
         await transport.close()
 
 
-async def test_the_relay_keeps_trying_while_the_broker_is_away_and_publishes_when_it_is_back(referrals_db, bus_prefix):
-    await handlers.make_referral(referral_command(), ReferralsUnitOfWork(referrals_db, orm.messaging, source="/t"), KEY)
+async def test_the_relay_keeps_trying_while_the_broker_is_away_and_publishes_when_it_is_back(interventions_db, bus_prefix):
+    await handlers.create_programme(programme_command(), uow(interventions_db))
     transport = RabbitMqTransport(infra.AMQP, prefix=bus_prefix)
-    relay = OutboxRelay(referrals_db, orm.messaging, transport, poll_interval_s=0.05, max_backoff_s=0.2)
+    relay = OutboxRelay(interventions_db, orm.messaging, transport, poll_interval_s=0.05, max_backoff_s=0.2)
     running = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.5)
         # Not connected yet: nothing is marked published, and the relay says why.
-        async with referrals_db() as session:
+        async with interventions_db() as session:
             unpublished = (await session.execute(
                 select(func.count()).select_from(orm.messaging.outbox).where(orm.messaging.outbox.c.published_at.is_(None))
             )).scalar_one()
@@ -147,7 +139,7 @@ async def test_the_relay_keeps_trying_while_the_broker_is_away_and_publishes_whe
 
         await transport.start()
         for _ in range(100):
-            async with referrals_db() as session:
+            async with interventions_db() as session:
                 unpublished = (await session.execute(
                     select(func.count()).select_from(orm.messaging.outbox).where(orm.messaging.outbox.c.published_at.is_(None))
                 )).scalar_one()

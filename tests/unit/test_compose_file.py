@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = ("referrals", "interventions", "outcomes", "gateway")
+OURS = ("referrals", "interventions", "outcomes", "identity", "gateway")
 
 
 def compose() -> dict:
@@ -31,7 +31,7 @@ def test_our_components_start_only_once_what_they_depend_on_is_healthy():
 
 def test_no_secret_has_a_default_value():
     text = (ROOT / "docker-compose.yml").read_text()
-    for secret in ("VRU_PSEUDONYM_KEY", "POSTGRES_PASSWORD", "RABBITMQ_PASSWORD"):
+    for secret in ("VRU_PSEUDONYM_KEY", "VRU_IDENTITY_KEY_ENCRYPTION_KEY", "POSTGRES_PASSWORD", "RABBITMQ_PASSWORD"):
         uses = re.findall(r"\$\{" + secret + r"([^}]*)\}", text)
         assert uses, secret
         assert all(use.startswith(":?") for use in uses), (secret, uses)

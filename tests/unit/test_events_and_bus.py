@@ -6,7 +6,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar
 
 import pytest
@@ -17,13 +17,28 @@ from vru_interventions.adapters import orm as interventions_orm
 from vru_interventions.bootstrap import SPEC as INTERVENTIONS
 from vru_interventions.domain.model import EnrolmentStatus
 from vru_interventions.service_layer import handlers as interventions
+from vru_interventions.service_layer.commands import CreateProgramme, Enrol
+from vru_interventions.service_layer.referral_events import SUBSCRIPTIONS, remember_referral
 from vru_interventions.service_layer.unit_of_work import InterventionsUnitOfWork
 from vru_shared import correlation, db, migrations
 from vru_shared.bus.base import DeliveryPolicy
 from vru_shared.bus.memory import InProcessTransport
 from vru_shared.consumer import EventConsumer
-from vru_shared.contracts.interventions import EnrolmentEnded, EnrolmentStarted, ProgrammeCreated
-from vru_shared.contracts.referrals import ReferralReceived
+from vru_shared.contracts.interventions import (
+    ContactRecorded,
+    EnrolmentEnded,
+    EnrolmentStarted,
+    ProgrammeCreated,
+    ProgrammeUpdated,
+)
+from vru_shared.contracts.referrals import (
+    ReferralAccepted,
+    ReferralClosed,
+    ReferralDeclined,
+    ReferralEnrolled,
+    ReferralReceived,
+    ReferralWithdrawn,
+)
 from vru_shared.events import (
     Envelope,
     IntegrationEvent,
@@ -43,13 +58,27 @@ def _referral_received(programme_id: uuid.UUID | None = None, referral_id: uuid.
         subject_pseudonym="c" * 64,
         pseudonym_key_version=1,
         age_band="15-17",
+        sex="male",
+        ethnicity="white_british",
+        ethnicity_group="white",
+        postcode_district="SW1A",
         referred_at=referred_at,
-        received_on=date(2026, 1, 5),
+        index_event_at=referred_at - timedelta(hours=5),
+        received_at=referred_at + timedelta(minutes=1),
+        risk_factors=["weapon_carrying"],
+        lawful_basis="consent",
     )
 
 
+def _referral_accepted(event: ReferralReceived) -> ReferralAccepted:
+    return ReferralAccepted(referral_id=event.referral_id, programme_id=event.programme_id,
+                            decided_at=event.received_at + timedelta(hours=1))
+
+
 def _programme_created(name: str = "Detached youth work") -> ProgrammeCreated:
-    return ProgrammeCreated(programme_id=uuid.uuid4(), name=name, provider="Streetwise")
+    return ProgrammeCreated(programme_id=uuid.uuid4(), name=name, provider="Streetwise", tier="secondary",
+                            accepted_sources=["custody", "school"], min_age=10, max_age=18, capacity=None,
+                            active_from=date(2025, 4, 1), active_to=None)
 
 
 def _wrap(event: IntegrationEvent, correlation_id: str = "corr-1") -> Envelope:
@@ -116,9 +145,16 @@ def test_decoding_data_that_breaks_the_contract_raises():
 def test_the_published_contracts_are_registered_under_their_versioned_names():
     contracts = registered_contracts()
     assert contracts["referrals.referral.received.v1"] is ReferralReceived
-    assert contracts["interventions.enrolment.started.v1"] is EnrolmentStarted
-    assert contracts["interventions.enrolment.ended.v1"] is EnrolmentEnded
+    assert contracts["referrals.referral.accepted.v1"] is ReferralAccepted
+    assert contracts["referrals.referral.declined.v1"] is ReferralDeclined
+    assert contracts["referrals.referral.withdrawn.v1"] is ReferralWithdrawn
+    assert contracts["referrals.referral.enrolled.v1"] is ReferralEnrolled
+    assert contracts["referrals.referral.closed.v1"] is ReferralClosed
     assert contracts["interventions.programme.created.v1"] is ProgrammeCreated
+    assert contracts["interventions.programme.updated.v1"] is ProgrammeUpdated
+    assert contracts["interventions.enrolment.started.v1"] is EnrolmentStarted
+    assert contracts["interventions.contact.recorded.v1"] is ContactRecorded
+    assert contracts["interventions.enrolment.ended.v1"] is EnrolmentEnded
 
 
 def test_two_contracts_may_not_claim_one_event_type():
@@ -329,22 +365,29 @@ async def _outbox_types(sessions: async_sessionmaker[AsyncSession]) -> list[str]
 
 async def test_the_same_envelope_delivered_twice_changes_the_projection_once(interventions_db):
     sessions = interventions_db
-    consumer = EventConsumer(interventions.SUBSCRIPTIONS, _uow_factory(sessions))
+    consumer = EventConsumer(SUBSCRIPTIONS, _uow_factory(sessions))
     uow = _uow_factory(sessions)
-    programme = await interventions.create_programme(interventions.CreateProgramme("Mentoring", "Trust"), uow())
-    event = _referral_received(programme_id=programme.id, referred_at=datetime(2026, 1, 5, tzinfo=UTC))
-    waiting = await interventions.enrol(
-        interventions.Enrol(event.referral_id, programme.id, date(2026, 1, 6)), uow()
+    today = datetime.now(UTC).date()
+    programme = await interventions.create_programme(
+        CreateProgramme("Mentoring", "Trust", tier="tertiary", accepted_sources=("custody",), min_age=10,
+                        max_age=17, active_from=today - timedelta(days=100)),
+        uow(),
     )
+    event = _referral_received(programme_id=programme.id, referred_at=datetime.now(UTC) - timedelta(days=10))
+    waiting = await interventions.enrol(Enrol(event.referral_id, programme.id, today - timedelta(days=9)), uow())
     assert waiting.status is EnrolmentStatus.AWAITING_REFERRAL
-    envelope = _wrap(event)
+    received, accepted = _wrap(event), _wrap(_referral_accepted(event))
 
-    await consumer(envelope)
-    await consumer(envelope)
+    await consumer(received)
+    await consumer(received)
+    await consumer(accepted)
+    await consumer(accepted)
 
-    assert consumer.event_types == [ReferralReceived.event_type]
+    assert consumer.event_types == sorted(c.event_type for c in (
+        ReferralReceived, ReferralAccepted, ReferralDeclined, ReferralWithdrawn, ReferralEnrolled, ReferralClosed))
     assert await _count(sessions, interventions_orm.known_referrals) == 1
-    assert await _count(sessions, INTERVENTIONS.messaging.inbox) == 1
+    assert await _count(sessions, INTERVENTIONS.messaging.inbox) == 2
+    # One start, though the acceptance that caused it came twice.
     assert await _outbox_types(sessions) == [ProgrammeCreated.event_type, EnrolmentStarted.event_type]
     async with uow() as check:
         enrolment = await check.enrolments.get(waiting.id)
@@ -357,7 +400,7 @@ async def test_the_inbox_keeps_a_handler_from_running_twice_for_one_message(inte
 
     async def counting(event: ReferralReceived, uow: InterventionsUnitOfWork) -> None:
         calls.append(event.referral_id)
-        await interventions.remember_referral(event, uow)
+        await remember_referral(event, uow)
 
     consumer = EventConsumer({ReferralReceived: [counting]}, _uow_factory(sessions))
     first, second = _wrap(_referral_received()), _wrap(_referral_received())
@@ -380,7 +423,7 @@ async def test_a_handler_that_fails_leaves_neither_its_change_nor_its_inbox_mark
     failures = [RuntimeError("database went away")]
 
     async def flaky(event: ReferralReceived, uow: InterventionsUnitOfWork) -> None:
-        await interventions.remember_referral(event, uow)
+        await remember_referral(event, uow)
         await uow.session.flush()
         if failures:
             raise failures.pop()
@@ -400,7 +443,7 @@ async def test_a_handler_that_fails_leaves_neither_its_change_nor_its_inbox_mark
 
 async def test_a_consumer_ignores_an_event_type_it_has_no_handler_for(interventions_db):
     sessions = interventions_db
-    consumer = EventConsumer(interventions.SUBSCRIPTIONS, _uow_factory(sessions))
+    consumer = EventConsumer(SUBSCRIPTIONS, _uow_factory(sessions))
     await consumer(_wrap(_programme_created()))
     assert await _count(sessions, INTERVENTIONS.messaging.inbox) == 0
 

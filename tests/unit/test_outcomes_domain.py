@@ -1,4 +1,4 @@
-"""The outcomes domain: ETE outcome records and the Wilson score interval."""
+"""The outcomes domain: outcome records of every domain, their date rules, and the Wilson score interval."""
 
 from __future__ import annotations
 
@@ -8,28 +8,31 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from vru_outcomes.domain.model import (
-    CohortMember,
+    AccommodationStatus,
+    Disposal,
     EteStatus,
     InvalidOutcome,
     MeasurementPoint,
+    OffenceCategory,
     OutcomeDomain,
     OutcomeRecord,
+    Validation,
+    WellbeingScale,
 )
+from vru_outcomes.domain.projections import CohortMember
 from vru_outcomes.domain.statistics import wilson_interval
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 START = date(2026, 2, 1)
 
 
-def _member() -> CohortMember:
+def _member(start: date = START) -> CohortMember:
     return CohortMember(
         enrolment_id=uuid.uuid4(),
         referral_id=uuid.uuid4(),
         programme_id=uuid.uuid4(),
-        referral_source="school",
         subject_pseudonym="b" * 64,
-        age_band="15-17",
-        start_date=START,
+        start_date=start,
     )
 
 
@@ -46,6 +49,19 @@ def _record(*, point=MeasurementPoint.EXIT, follow_up_months=None, observed_on=d
     )
 
 
+def _reoffence(*, offence_date=date(2026, 2, 10), proven_date=date(2026, 3, 1),
+               member: CohortMember | None = None) -> OutcomeRecord:
+    return OutcomeRecord.record_reoffence(
+        enrolment_id=member.enrolment_id if member else uuid.uuid4(),
+        offence_date=offence_date,
+        proven_date=proven_date,
+        disposal=Disposal.CONVICTION,
+        offence_category=OffenceCategory.ROBBERY,
+        member=member,
+        now=NOW,
+    )
+
+
 def test_a_valid_ete_record_keeps_what_was_observed():
     member = _member()
     record = _record(member=member, observed_on=date(2026, 3, 1), status=EteStatus.TRAINING)
@@ -54,13 +70,15 @@ def test_a_valid_ete_record_keeps_what_was_observed():
     assert record.point is MeasurementPoint.EXIT
     assert record.follow_up_months is None
     assert record.observed_on == date(2026, 3, 1)
-    assert record.ete_status is EteStatus.TRAINING
+    assert record.status == EteStatus.TRAINING
     assert record.recorded_at == NOW
+    assert record.validation is Validation.VALID
 
 
 def test_an_outcome_observed_in_the_future_is_refused():
-    with pytest.raises(InvalidOutcome, match="future"):
+    with pytest.raises(InvalidOutcome, match="future") as caught:
         _record(member=_member(), observed_on=NOW.date() + timedelta(days=1))
+    assert caught.value.field == "observed_on"
 
 
 def test_an_outcome_observed_today_is_accepted():
@@ -78,9 +96,25 @@ def test_follow_up_months_are_refused_on_any_other_point(point):
         _record(member=_member(), point=point, follow_up_months=6, observed_on=START)
 
 
-def test_a_follow_up_with_its_months_is_accepted():
-    record = _record(member=_member(), point=MeasurementPoint.FOLLOW_UP, follow_up_months=3)
-    assert record.follow_up_months == 3
+def test_a_one_month_follow_up_observed_a_month_after_the_start_is_accepted():
+    record = _record(member=_member(), point=MeasurementPoint.FOLLOW_UP, follow_up_months=1, observed_on=date(2026, 3, 1))
+    assert record.follow_up_months == 1
+
+
+def test_a_follow_up_may_be_taken_up_to_14_days_before_it_is_due():
+    # Due 1 May 2025 (start 1 February 2025 + 3 months); 17 April is 14 days early.
+    member = _member(start=date(2025, 2, 1))
+    record = _record(member=member, point=MeasurementPoint.FOLLOW_UP, follow_up_months=3, observed_on=date(2025, 4, 18))
+    assert record.observed_on == date(2025, 4, 18)
+    ok = _record(member=member, point=MeasurementPoint.FOLLOW_UP, follow_up_months=3, observed_on=date(2025, 4, 17))
+    assert ok.observed_on == date(2025, 4, 17)
+
+
+def test_a_follow_up_15_days_before_it_is_due_is_refused():
+    member = _member(start=date(2025, 2, 1))
+    with pytest.raises(InvalidOutcome, match="3-month follow-up was due") as caught:
+        _record(member=member, point=MeasurementPoint.FOLLOW_UP, follow_up_months=3, observed_on=date(2025, 4, 16))
+    assert caught.value.field == "observed_on"
 
 
 def test_a_baseline_up_to_31_days_before_the_start_is_accepted():
@@ -108,10 +142,24 @@ def test_an_exit_on_the_start_day_is_accepted():
     assert _record(member=_member(), observed_on=START).observed_on == START
 
 
-def test_an_outcome_for_an_enrolment_not_yet_in_the_cohort_is_accepted_without_the_start_check():
+def test_an_outcome_for_an_enrolment_not_yet_in_the_cohort_is_kept_pending_without_the_start_check():
     # The enrolment's event may still be on its way; the date cannot be checked against a start yet.
     record = _record(member=None, point=MeasurementPoint.EXIT, observed_on=date(2020, 1, 1))
     assert record.observed_on == date(2020, 1, 1)
+    assert record.validation is Validation.PENDING
+
+
+def test_a_pending_record_that_fits_its_enrolment_becomes_valid_when_the_enrolment_arrives():
+    record = _record(member=None, point=MeasurementPoint.EXIT, observed_on=date(2026, 3, 1))
+    record.validate_on_arrival(_member())
+    assert (record.validation, record.invalid_reason) == (Validation.VALID, None)
+
+
+def test_a_pending_record_observed_before_its_enrolment_started_becomes_invalid_with_the_reason():
+    record = _record(member=None, point=MeasurementPoint.EXIT, observed_on=date(2026, 1, 15))
+    record.validate_on_arrival(_member())
+    assert record.validation is Validation.INVALID
+    assert "before the enrolment started" in record.invalid_reason
 
 
 def test_an_outcome_for_an_unknown_enrolment_is_still_refused_in_the_future():
@@ -121,6 +169,63 @@ def test_an_outcome_for_an_unknown_enrolment_is_still_refused_in_the_future():
 
 def test_neet_is_the_only_status_out_of_ete():
     assert [s for s in EteStatus if not s.in_ete] == [EteStatus.NEET]
+
+
+def test_an_accommodation_record_keeps_its_status():
+    record = OutcomeRecord.record_accommodation(
+        enrolment_id=uuid.uuid4(), point=MeasurementPoint.BASELINE, follow_up_months=None,
+        observed_on=START, status=AccommodationStatus.NO_FIXED_ABODE, member=_member(), now=NOW,
+    )
+    assert (record.domain, record.status) == (OutcomeDomain.ACCOMMODATION, "no_fixed_abode")
+
+
+@pytest.mark.parametrize(("scale", "score", "ok"), [
+    (WellbeingScale.SWEMWBS, 7, True), (WellbeingScale.SWEMWBS, 35, True),
+    (WellbeingScale.SWEMWBS, 6, False), (WellbeingScale.SWEMWBS, 36, False),
+    (WellbeingScale.WEMWBS, 14, True), (WellbeingScale.WEMWBS, 70, True),
+    (WellbeingScale.WEMWBS, 13, False), (WellbeingScale.WEMWBS, 71, False),
+])
+def test_a_wellbeing_score_must_lie_within_its_scale(scale, score, ok):
+    def record():
+        return OutcomeRecord.record_wellbeing(
+            enrolment_id=uuid.uuid4(), point=MeasurementPoint.EXIT, follow_up_months=None,
+            observed_on=START, scale=scale, score=score, member=_member(), now=NOW,
+        )
+    if ok:
+        assert record().score == score
+    else:
+        with pytest.raises(InvalidOutcome, match=f"{scale.value} score is a whole number") as caught:
+            record()
+        assert caught.value.field == "score"
+
+
+def test_a_reoffence_is_placed_by_its_proof_and_has_no_measurement_point():
+    record = _reoffence(member=_member())
+    assert record.domain is OutcomeDomain.REOFFENDING
+    assert record.point is None and record.follow_up_months is None
+    assert record.observed_on == date(2026, 3, 1) == record.proven_date
+    assert record.offence_date == date(2026, 2, 10)
+
+
+def test_a_reoffence_proven_before_it_was_committed_is_refused():
+    with pytest.raises(InvalidOutcome, match="proven_date is before offence_date") as caught:
+        _reoffence(offence_date=date(2026, 2, 20), proven_date=date(2026, 2, 19), member=_member())
+    assert caught.value.field == "proven_date"
+
+
+def test_a_reoffence_proven_in_the_future_is_refused():
+    with pytest.raises(InvalidOutcome, match="future"):
+        _reoffence(proven_date=NOW.date() + timedelta(days=1), member=_member())
+
+
+def test_an_offence_before_the_enrolment_started_is_not_a_reoffence():
+    with pytest.raises(InvalidOutcome, match="not a reoffence") as caught:
+        _reoffence(offence_date=START - timedelta(days=1), member=_member())
+    assert caught.value.field == "offence_date"
+
+
+def test_an_offence_on_the_start_day_is_a_reoffence():
+    assert _reoffence(offence_date=START, member=_member()).validation is Validation.VALID
 
 
 # --- the Wilson score interval -----------------------------------------------------------------

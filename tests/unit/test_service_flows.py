@@ -8,28 +8,33 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from vru_interventions.bootstrap import SPEC as INTERVENTIONS
 from vru_outcomes.bootstrap import SPEC as OUTCOMES
 from vru_referrals.bootstrap import SPEC as REFERRALS
 from vru_referrals.domain.subjects import age_band
+from vru_referrals.domain.uk_calendar import uk_date
 from vru_shared.bus.base import DeliveryPolicy
 from vru_shared.bus.memory import InProcessTransport
 from vru_shared.contracts.interventions import EnrolmentStarted
-from vru_shared.contracts.referrals import ReferralReceived
+from vru_shared.contracts.referrals import ReferralAccepted, ReferralReceived
 from vru_shared.events import Envelope
 from vru_shared.service import create_app
-from vru_shared.settings import ConfigurationError, Mode, Settings
+from vru_shared.settings import SERVICES, ConfigurationError, Mode, Settings
+
+from tests.unit.referrals.referrals_support import referral_body
 
 PROBLEM = "application/problem+json"
 NHS_NUMBERS = ["9434765919", "9990000018", "9990000026", "9990000034"]
 SPECS = {"referrals": REFERRALS, "interventions": INTERVENTIONS, "outcomes": OUTCOMES}
+ETE = "/v1/metrics/ete.in_ete_at_latest"
 
 
 def _today() -> date:
@@ -67,10 +72,12 @@ class Platform:
         async with runtime.sessions() as session:
             return (await session.execute(select(table).order_by(table.c.position))).all()
 
-    async def count(self, service: str, table) -> int:
-        runtime = self.apps[service].state.runtime
-        async with runtime.sessions() as session:
-            return (await session.execute(select(func.count()).select_from(table))).scalar_one()
+    async def deliver(self, *events: ReferralReceived | ReferralAccepted, correlation_id: str) -> None:
+        """Put events on the bus as the referrals service would have published them, and settle."""
+        await self.transport.publish(
+            [Envelope.wrap(e, source="/vru/referrals", correlation_id=correlation_id) for e in events]
+        )
+        await self.settle()
 
     async def settle(self) -> None:
         """Publish and deliver until nothing is left: every outbox row published before the last
@@ -120,24 +127,65 @@ async def platform(start_platform) -> Platform:
     return await start_platform()
 
 
-def _referral_body(programme_id: str, nhs_number: str = NHS_NUMBERS[0], *, source: str = "custody",
-                   referred_at: datetime | None = None, **overrides) -> dict:
-    referred_at = referred_at or datetime.now(UTC) - timedelta(days=40)
-    body = {
-        "programme_id": programme_id,
-        "source": source,
-        "referred_at": referred_at.isoformat(),
-        "subject": {"date_of_birth": "2009-05-01", "identifier": {"type": "nhs_number", "value": nhs_number}},
-        "consent": {"given": True, "recorded_by": "Custody liaison officer",
-                    "recorded_at": (referred_at + timedelta(minutes=5)).isoformat()},
-    }
-    body.update(overrides)
+def _date_of_birth(age: int = 16) -> str:
+    """A birthday `age` years ago at least, whatever today is: the programmes below take 10 to 24."""
+    return date(_today().year - age - 1, 1, 1).isoformat()
+
+
+def _referral(programme_id: str, nhs_number: str = NHS_NUMBERS[0], source: str = "custody", *,
+              referred_at: datetime | None = None, **overrides: Any) -> dict[str, Any]:
+    body = referral_body(uuid.UUID(programme_id), source,
+                         referred_at=referred_at or datetime.now(UTC) - timedelta(days=40),
+                         identifiers=[{"type": "nhs_number", "value": nhs_number}], **overrides)
+    body["young_person"]["date_of_birth"] = _date_of_birth()
     return body
 
 
+def _programme_body(name: str = "Mentoring after custody", **overrides: Any) -> dict[str, Any]:
+    return {
+        "name": name, "provider": "Youth Trust", "tier": "tertiary",
+        "accepted_sources": ["custody", "emergency_department", "school"], "min_age": 10, "max_age": 24,
+        "active_from": (_today() - timedelta(days=400)).isoformat(), **overrides,
+    }
+
+
 async def _programme(platform: Platform, name: str = "Mentoring after custody") -> dict:
-    answer = await platform.interventions.post("/v1/programmes", json={"name": name, "provider": "Youth Trust"})
+    """A programme created in the interventions service; settle before referring to it."""
+    answer = await platform.interventions.post("/v1/programmes", json=_programme_body(name))
     assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+async def _refer(platform: Platform, programme: dict, nhs_number: str = NHS_NUMBERS[0],
+                 source: str = "custody", **overrides: Any) -> dict:
+    answer = await platform.referrals.post("/v1/referrals", json=_referral(programme["id"], nhs_number, source,
+                                                                            **overrides))
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+async def _accept(platform: Platform, referral: dict) -> None:
+    answer = await platform.referrals.post(f"/v1/referrals/{referral['id']}/accept")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "accepted"
+
+
+async def _enrol(platform: Platform, referral_id: str, programme_id: str, start: date) -> httpx.Response:
+    return await platform.interventions.post("/v1/enrolments", json={
+        "referral_id": referral_id, "programme_id": programme_id, "start_date": start.isoformat()})
+
+
+async def _ete(platform: Platform, enrolment_id: str, point: str, observed_on: date, status: str) -> httpx.Response:
+    return await platform.outcomes.post("/v1/outcomes", json={
+        "enrolment_id": enrolment_id, "domain": "ete", "point": point, "observed_on": observed_on.isoformat(),
+        "status": status})
+
+
+async def _metric(platform: Platform, start: date, audience: str = "internal") -> dict:
+    """The ETE metric by programme over the months from `start` to this one."""
+    answer = await platform.outcomes.get(ETE, params={"audience": audience, "from": f"{start:%Y-%m}",
+                                                      "to": f"{_today():%Y-%m}", "group_by": "programme"})
+    assert answer.status_code == 200, answer.text
     return answer.json()
 
 
@@ -155,28 +203,40 @@ def _assert_problem(answer: httpx.Response, status: int) -> dict:
     return body
 
 
+def _received(referral_id: uuid.UUID, programme_id: str, referred_at: datetime, pseudonym: str) -> ReferralReceived:
+    return ReferralReceived(
+        referral_id=referral_id, programme_id=uuid.UUID(programme_id), source="school",
+        subject_pseudonym=pseudonym, pseudonym_key_version=1, age_band="15-17", sex="female", ethnicity=None,
+        ethnicity_group="not_stated", postcode_district=None, referred_at=referred_at,
+        index_event_at=referred_at - timedelta(hours=2), received_at=referred_at, risk_factors=[],
+        lawful_basis="public_task",
+    )
+
+
+def _accepted(referral_id: uuid.UUID, programme_id: str) -> ReferralAccepted:
+    return ReferralAccepted(referral_id=referral_id, programme_id=uuid.UUID(programme_id),
+                            decided_at=datetime.now(UTC) - timedelta(days=4))
+
+
 # --- the whole flow ----------------------------------------------------------------------------
 
 
-async def test_a_referral_enrolled_at_once_becomes_active_and_its_outcomes_make_the_ete_metric(platform):
+async def test_an_accepted_referral_enrolled_at_once_becomes_active_and_its_outcomes_make_the_ete_metric(platform):
     programme = await _programme(platform)
+    await platform.settle()  # the referrals service refuses a programme it has not heard of
     start = _today() - timedelta(days=30)
 
     enrolments: list[dict] = []
     for number, source in zip(NHS_NUMBERS, ["custody", "emergency_department", "school", "custody"], strict=True):
-        referral = await platform.referrals.post("/v1/referrals", json=_referral_body(programme["id"], number,
-                                                                                       source=source))
+        referral = await platform.referrals.post("/v1/referrals", json=_referral(programme["id"], number, source))
         assert referral.status_code == 201, referral.text
         assert referral.headers["location"] == f"/v1/referrals/{referral.json()['id']}"
-        # Straight away: the referral's event may or may not have reached the interventions service.
-        enrolment = await platform.interventions.post(
-            "/v1/enrolments",
-            json={"referral_id": referral.json()["id"], "programme_id": programme["id"],
-                  "start_date": start.isoformat()},
-        )
-        assert enrolment.status_code in (201, 202), enrolment.text
-        expected = "active" if enrolment.status_code == 201 else "awaiting_referral"
-        assert enrolment.json()["status"] == expected
+        await _accept(platform, referral.json())
+        # Straight away: the referral's events may or may not have reached the interventions service.
+        enrolment = await _enrol(platform, referral.json()["id"], programme["id"], start)
+        expected = {201: {"active"}, 202: {"awaiting_referral", "awaiting_acceptance"}}
+        assert enrolment.status_code in expected, enrolment.text
+        assert enrolment.json()["status"] in expected[enrolment.status_code]
         enrolments.append(enrolment.json())
 
     await platform.settle()
@@ -185,6 +245,7 @@ async def test_a_referral_enrolled_at_once_becomes_active_and_its_outcomes_make_
         now_active = (await platform.interventions.get(f"/v1/enrolments/{enrolment['id']}")).json()
         assert now_active["status"] == "active"
         assert now_active["started_at"] is not None
+        assert now_active["start_date"] == start.isoformat()
         referral = (await platform.referrals.get(f"/v1/referrals/{enrolment['referral_id']}")).json()
         assert referral["status"] == "enrolled"
         assert referral["enrolment_id"] == enrolment["id"]
@@ -200,55 +261,45 @@ async def test_a_referral_enrolled_at_once_becomes_active_and_its_outcomes_make_
         # c has no ETE record: in the cohort, not in the denominator.
     ]
     for enrolment_id, point, observed_on, status in records:
-        answer = await platform.outcomes.post("/v1/outcomes", json={
-            "enrolment_id": enrolment_id, "domain": "ete", "point": point,
-            "observed_on": observed_on.isoformat(), "status": status,
-        })
+        answer = await _ete(platform, enrolment_id, point, observed_on, status)
         assert answer.status_code == 201, answer.text
-        assert answer.json()["enrolment_known"] is True
-    stranger = await platform.outcomes.post("/v1/outcomes", json={
-        "enrolment_id": str(uuid.uuid4()), "domain": "ete", "point": "exit",
-        "observed_on": start.isoformat(), "status": "training",
-    })
+        assert (answer.json()["enrolment_known"], answer.json()["validation"]) == (True, "valid")
+    stranger = await _ete(platform, str(uuid.uuid4()), "exit", start, "training")
     assert stranger.status_code == 202
-    assert stranger.json()["enrolment_known"] is False
+    assert (stranger.json()["enrolment_known"], stranger.json()["validation"]) == (False, "pending")
 
-    metric = await platform.outcomes.get("/v1/metrics/ete-by-programme")
-    assert metric.status_code == 200
-    rows = metric.json()["rows"]
-    assert len(rows) == 1
-    row = rows[0]
-    assert row["programme_id"] == programme["id"]
-    assert row["programme_name"] == "Mentoring after custody"
-    assert (row["cohort_size"], row["denominator"], row["numerator"]) == (4, 3, 2)
-    assert row["rate"] == pytest.approx(2 / 3)
-    assert (round(row["ci95_low"], 4), round(row["ci95_high"], 4)) == (0.2077, 0.9385)
+    metric = await _metric(platform, start)
+    assert metric["group_by"] == ["programme"]
+    (cell,) = metric["cells"]
+    assert cell["group"] == {"programme": programme["id"]}
+    assert metric["labels"]["programme"] == {programme["id"]: "Mentoring after custody"}
+    assert (cell["numerator"], cell["denominator"]) == (2, 3)
+    assert cell["rate"] == pytest.approx(2 / 3)
+    # Wilson 95% for 2 of 3, by hand: (2/3 + 0.64025 ± 1.95996·sqrt(0.07407 + 0.10671)) / 2.28049
+    assert (round(cell["ci95_low"], 4), round(cell["ci95_high"], 4)) == (0.2077, 0.9385)
+    # The VRU's own audience (the default) does not see counts of 1 to 4.
+    (hidden,) = (await _metric(platform, start, audience="vru"))["cells"]
+    assert (hidden["numerator"], hidden["denominator"], hidden["suppressed"]) == (None, None, True)
 
 
 async def test_the_latest_record_by_date_observed_decides_not_the_order_of_recording(platform):
-    programme = await _programme(platform)
     start = _today() - timedelta(days=20)
-    referral = (await platform.referrals.post("/v1/referrals", json=_referral_body(programme["id"]))).json()
-    await platform.settle()
-    enrolment = (await platform.interventions.post("/v1/enrolments", json={
-        "referral_id": referral["id"], "programme_id": programme["id"], "start_date": start.isoformat()})).json()
-    await platform.settle()
+    enrolment = await _active_enrolment(platform, start)
     # The later observation is recorded first; the earlier one, recorded afterwards, must not win.
     for observed_on, status in [(start + timedelta(days=9), "employment"), (start + timedelta(days=2), "neet")]:
-        answer = await platform.outcomes.post("/v1/outcomes", json={
-            "enrolment_id": enrolment["id"], "domain": "ete", "point": "exit",
-            "observed_on": observed_on.isoformat(), "status": status})
-        assert answer.status_code == 201
-    row = (await platform.outcomes.get("/v1/metrics/ete-by-programme")).json()["rows"][0]
-    assert (row["cohort_size"], row["denominator"], row["numerator"]) == (1, 1, 1)
+        answer = await _ete(platform, enrolment["id"], "exit", observed_on, status)
+        assert answer.status_code == 201, answer.text
+    (cell,) = (await _metric(platform, start))["cells"]
+    assert (cell["numerator"], cell["denominator"]) == (1, 1)
 
 
-async def test_a_programme_without_outcomes_shows_its_cohort_and_no_rate(platform):
-    await _programme(platform, "Empty programme")
-    await platform.settle()
-    rows = (await platform.outcomes.get("/v1/metrics/ete-by-programme")).json()["rows"]
-    assert [(r["programme_name"], r["cohort_size"], r["denominator"], r["numerator"], r["rate"], r["ci95_low"])
-            for r in rows] == [("Empty programme", 0, 0, 0, None, None)]
+async def test_a_programme_whose_members_have_no_outcomes_yet_shows_no_denominator_and_no_rate(platform):
+    start = _today() - timedelta(days=5)
+    enrolment = await _active_enrolment(platform, start, name="Programme without outcomes")
+    metric = await _metric(platform, start)
+    assert [(c["group"]["programme"], c["numerator"], c["denominator"], c["rate"], c["ci95_low"])
+            for c in metric["cells"]] == [(enrolment["programme_id"], 0, 0, None, None)]
+    assert metric["labels"]["programme"] == {enrolment["programme_id"]: "Programme without outcomes"}
 
 
 async def test_an_enrolment_posted_before_its_referral_arrives_waits_then_starts(start_platform):
@@ -258,8 +309,7 @@ async def test_an_enrolment_posted_before_its_referral_arrives_waits_then_starts
     referral_id = uuid.uuid4()
     start = _today() - timedelta(days=3)
 
-    posted = await platform.interventions.post("/v1/enrolments", json={
-        "referral_id": str(referral_id), "programme_id": programme["id"], "start_date": start.isoformat()})
+    posted = await _enrol(platform, str(referral_id), programme["id"], start)
     assert posted.status_code == 202, posted.text
     assert posted.json()["status"] == "awaiting_referral"
     assert posted.json()["started_at"] is None
@@ -268,26 +318,33 @@ async def test_an_enrolment_posted_before_its_referral_arrives_waits_then_starts
     assert (await platform.interventions.get(f"/v1/enrolments/{enrolment_id}")).json()["status"] == \
         "awaiting_referral"
 
-    # Now the referral's event arrives, as the referrals service would have published it.
-    event = ReferralReceived(
-        referral_id=referral_id, programme_id=uuid.UUID(programme["id"]), source="school",
-        subject_pseudonym="d" * 64, pseudonym_key_version=1, age_band="10-14",
-        referred_at=datetime.now(UTC) - timedelta(days=5), received_on=_today() - timedelta(days=5),
-    )
-    await platform.transport.publish([Envelope.wrap(event, source="/vru/referrals", correlation_id="late-ref-1")])
-    await platform.settle()
+    # Now the referral's events arrive, as the referrals service would have published them:
+    # first the referral itself, which is not yet enough to start...
+    received = _received(referral_id, programme["id"], datetime.now(UTC) - timedelta(days=5), "d" * 64)
+    await platform.deliver(received, correlation_id="late-ref-1")
+    waiting = (await platform.interventions.get(f"/v1/enrolments/{enrolment_id}")).json()
+    assert (waiting["status"], waiting["started_at"]) == ("awaiting_acceptance", None)
+    assert [r for r in await platform.outbox("interventions") if r.event_type == EnrolmentStarted.event_type] == []
+
+    # ...then the provider's acceptance.
+    await platform.deliver(_accepted(referral_id, programme["id"]), correlation_id="late-ref-2")
 
     started = (await platform.interventions.get(f"/v1/enrolments/{enrolment_id}")).json()
     assert started["status"] == "active"
     assert started["started_at"] is not None
+    assert started["start_date"] == start.isoformat()
     started_rows = [r for r in await platform.outbox("interventions") if r.event_type == EnrolmentStarted.event_type]
     assert len(started_rows) == 1
     envelope = Envelope.model_validate_json(started_rows[0].envelope)
     assert envelope.data["enrolment_id"] == enrolment_id
-    assert envelope.data["referral_source"] == "school"
-    assert envelope.correlationid == "late-ref-1"  # the id follows the referral into the start it caused
-    row = (await platform.outcomes.get("/v1/metrics/ete-by-programme")).json()["rows"][0]
-    assert row["cohort_size"] == 1
+    assert envelope.data["referral_id"] == str(referral_id)
+    assert envelope.data["subject_pseudonym"] == "d" * 64
+    assert envelope.data["start_date"] == start.isoformat()
+    assert envelope.correlationid == "late-ref-2"  # the id follows the acceptance into the start it caused
+    # The outcomes service heard of the start: an outcome of it is recorded against a known enrolment.
+    outcome = await _ete(platform, enrolment_id, "exit", _today(), "education")
+    assert outcome.status_code == 201, outcome.text
+    assert outcome.json()["enrolment_known"] is True
     assert platform.transport.dead_letters == []
 
 
@@ -296,42 +353,38 @@ async def test_an_early_enrolment_the_late_referral_rules_out_is_rejected_and_ca
     programme = await _programme(platform)
     referral_id = uuid.uuid4()
     too_early = _today() - timedelta(days=10)
-    posted = await platform.interventions.post("/v1/enrolments", json={
-        "referral_id": str(referral_id), "programme_id": programme["id"], "start_date": too_early.isoformat()})
+    posted = await _enrol(platform, str(referral_id), programme["id"], too_early)
     assert posted.status_code == 202, posted.text
 
-    event = ReferralReceived(
-        referral_id=referral_id, programme_id=uuid.UUID(programme["id"]), source="custody",
-        subject_pseudonym="e" * 64, pseudonym_key_version=1, age_band="15-17",
-        referred_at=datetime.now(UTC) - timedelta(days=5), received_on=_today() - timedelta(days=5),
-    )
-    await platform.transport.publish([Envelope.wrap(event, source="/vru/referrals", correlation_id="late-ref-2")])
-    await platform.settle()
+    await platform.deliver(_received(referral_id, programme["id"], datetime.now(UTC) - timedelta(days=5), "e" * 64),
+                           _accepted(referral_id, programme["id"]), correlation_id="late-ref-3")
 
     rejected = (await platform.interventions.get(f"/v1/enrolments/{posted.json()['id']}")).json()
     assert rejected["status"] == "rejected"
     assert rejected["rejection_reason"] == "start_date is before the referral was made"
-    corrected = await platform.interventions.post("/v1/enrolments", json={
-        "referral_id": str(referral_id), "programme_id": programme["id"], "start_date": _today().isoformat()})
+    assert [r.event_type for r in await platform.outbox("interventions")] == ["interventions.programme.created.v1"]
+    corrected = await _enrol(platform, str(referral_id), programme["id"], _today())
     assert corrected.status_code == 201, corrected.text
     assert corrected.json()["status"] == "active"
+    assert corrected.json()["id"] != posted.json()["id"]
 
 
 # --- errors ------------------------------------------------------------------------------------
 
 
 async def test_bad_referral_input_is_a_422_problem_naming_the_field_and_stores_nothing(platform):
-    programme_id = str(uuid.uuid4())
+    programme = await _programme(platform)
+    await platform.settle()
     cases = [
-        (_referral_body(programme_id, source="police"), "/body/source"),
-        (_referral_body(programme_id, "9434765918"), "/body/subject/identifier/value"),
-        ({**_referral_body(programme_id), "referred_at": "2026-01-01T10:00:00"}, "/body/referred_at"),
-        ({**_referral_body(programme_id), "name": "Jo Bloggs"}, "/body/name"),
-        ({**_referral_body(programme_id), "programme_id": "not-a-uuid"}, "/body/programme_id"),
+        ({**_referral(programme["id"]), "source": "police"}, "/body/source"),
+        (_referral(programme["id"], "9434765918"), "/body/identifiers/0/value"),
+        ({**_referral(programme["id"]), "referred_at": "2026-01-01T10:00:00"}, "/body/referred_at"),
+        ({**_referral(programme["id"]), "name": "Jo Bloggs"}, "/body/name"),
+        ({**_referral(programme["id"]), "programme_id": "not-a-uuid"}, "/body/programme_id"),
     ]
-    no_dob = _referral_body(programme_id)
-    del no_dob["subject"]["date_of_birth"]
-    cases.append((no_dob, "/body/subject/date_of_birth"))
+    no_dob = _referral(programme["id"])
+    del no_dob["young_person"]["date_of_birth"]
+    cases.append((no_dob, "/body/young_person/date_of_birth"))
 
     for body, pointer in cases:
         answer = await platform.referrals.post("/v1/referrals", json=body)
@@ -344,28 +397,34 @@ async def test_bad_referral_input_is_a_422_problem_naming_the_field_and_stores_n
 
 
 async def test_a_referral_the_domain_refuses_is_a_422_problem_and_stores_nothing(platform):
-    programme_id = str(uuid.uuid4())
+    programme = await _programme(platform)
+    await platform.settle()
     future = datetime.now(UTC) + timedelta(days=1)
-    no_consent = _referral_body(programme_id)
-    no_consent["consent"]["given"] = False
-    for body, reason in [
-        (no_consent, "consent"),
-        (_referral_body(programme_id, referred_at=future), "future"),
-        ({**_referral_body(programme_id), "subject": {"date_of_birth": _today().isoformat(),
-                                                     "identifier": {"type": "local", "value": "X1"}}},
-         "date_of_birth"),
+    no_consent = _referral(programme["id"])
+    no_consent["lawful_basis"]["given"] = False
+    born_on_the_day = _referral(programme["id"])
+    born_on_the_day["young_person"]["date_of_birth"] = uk_date(
+        datetime.fromisoformat(born_on_the_day["index_event_at"])).isoformat()
+    for body, pointer, reason in [
+        (no_consent, "/body/lawful_basis/given", "consent"),
+        (_referral(programme["id"], referred_at=future), "/body/referred_at", "future"),
+        (born_on_the_day, "/body/young_person/date_of_birth", "date_of_birth"),
     ]:
         answer = await platform.referrals.post("/v1/referrals", json=body)
         problem = _assert_problem(answer, 422)
         assert reason in problem["detail"]
+        assert _pointers(answer) == [pointer]
     assert (await platform.referrals.get("/v1/referrals")).json()["items"] == []
     assert await platform.outbox("referrals") == []
 
 
 async def test_bad_programme_enrolment_and_outcome_input_is_a_422_problem_and_stores_nothing(platform):
-    answer = await platform.interventions.post("/v1/programmes", json={"name": "", "provider": "Trust"})
+    answer = await platform.interventions.post("/v1/programmes", json=_programme_body(""))
     _assert_problem(answer, 422)
-    assert "/body/name" in _pointers(answer)
+    assert _pointers(answer) == ["/body/name"]
+    answer = await platform.interventions.post("/v1/programmes", json=_programme_body(min_age=18, max_age=16))
+    assert _assert_problem(answer, 422)["type"].endswith("/invalid-programme")
+    assert _pointers(answer) == ["/body/max_age"]
     assert (await platform.interventions.get("/v1/programmes")).json()["items"] == []
 
     enrolment = {"referral_id": str(uuid.uuid4()), "programme_id": str(uuid.uuid4()), "start_date": "yesterday"}
@@ -415,6 +474,8 @@ async def test_unknown_ids_are_404_problems(platform):
     answer = await platform.interventions.post(f"/v1/enrolments/{unknown}/end",
                                                json={"end_date": _today().isoformat(), "exit_reason": "completed"})
     _assert_problem(answer, 404)
+    answer = await platform.referrals.post(f"/v1/referrals/{unknown}/accept")
+    assert str(unknown) in _assert_problem(answer, 404)["detail"]
 
 
 async def test_a_malformed_id_in_the_path_is_a_422_problem_naming_it(platform):
@@ -423,18 +484,21 @@ async def test_a_malformed_id_in_the_path_is_a_422_problem_naming_it(platform):
     assert _pointers(answer) == ["/path/referral_id"]
 
 
-async def _active_enrolment(platform: Platform, start: date) -> dict:
-    programme = await _programme(platform)
-    referral = (await platform.referrals.post("/v1/referrals", json=_referral_body(programme["id"]))).json()
+async def _active_enrolment(platform: Platform, start: date, name: str = "Mentoring after custody") -> dict:
+    """A referral made and accepted in the referrals service, then enrolled: active and settled."""
+    programme = await _programme(platform, name)
     await platform.settle()
-    answer = await platform.interventions.post("/v1/enrolments", json={
-        "referral_id": referral["id"], "programme_id": programme["id"], "start_date": start.isoformat()})
-    assert answer.status_code == 201, answer.text  # the referral is known here by now
+    referral = await _refer(platform, programme)
+    await _accept(platform, referral)
+    await platform.settle()
+    answer = await _enrol(platform, referral["id"], programme["id"], start)
+    assert answer.status_code == 201, answer.text  # the accepted referral is known here by now
     assert answer.json()["status"] == "active"
+    await platform.settle()
     return answer.json()
 
 
-async def test_ending_an_enrolment_twice_is_a_409_problem(platform):
+async def test_ending_an_enrolment_twice_is_a_409_problem_and_the_first_end_closes_the_referral(platform):
     start = _today() - timedelta(days=10)
     enrolment = await _active_enrolment(platform, start)
     path = f"/v1/enrolments/{enrolment['id']}/end"
@@ -450,6 +514,8 @@ async def test_ending_an_enrolment_twice_is_a_409_problem(platform):
     assert (await platform.interventions.get(f"/v1/enrolments/{enrolment['id']}")).json()["exit_reason"] == \
         "completed"
     await platform.settle()
+    referral = (await platform.referrals.get(f"/v1/referrals/{enrolment['referral_id']}")).json()
+    assert (referral["status"], referral["closure_reason"]) == ("closed", "enrolment_ended")
     assert platform.transport.dead_letters == []
 
 
@@ -459,21 +525,27 @@ async def test_ending_before_the_start_is_a_422_problem_and_leaves_the_enrolment
     answer = await platform.interventions.post(f"/v1/enrolments/{enrolment['id']}/end", json={
         "end_date": (start - timedelta(days=1)).isoformat(), "exit_reason": "completed"})
     _assert_problem(answer, 422)
+    assert _pointers(answer) == ["/body/end_date"]
     assert (await platform.interventions.get(f"/v1/enrolments/{enrolment['id']}")).json()["status"] == "active"
 
 
 async def test_a_second_enrolment_for_one_referral_is_a_409_problem(platform):
     enrolment = await _active_enrolment(platform, _today() - timedelta(days=2))
-    answer = await platform.interventions.post("/v1/enrolments", json={
-        "referral_id": enrolment["referral_id"], "programme_id": enrolment["programme_id"],
-        "start_date": _today().isoformat()})
+    answer = await _enrol(platform, enrolment["referral_id"], enrolment["programme_id"], _today())
     _assert_problem(answer, 409)
     assert len((await platform.interventions.get("/v1/enrolments")).json()["items"]) == 1
 
 
+async def test_accepting_a_referral_already_enrolled_is_a_409_problem(platform):
+    enrolment = await _active_enrolment(platform, _today() - timedelta(days=2))
+    answer = await platform.referrals.post(f"/v1/referrals/{enrolment['referral_id']}/accept")
+    assert _assert_problem(answer, 409)["type"].endswith("/illegal-transition")
+    assert (await platform.referrals.get(f"/v1/referrals/{enrolment['referral_id']}")).json()["status"] == "enrolled"
+
+
 async def test_a_second_programme_with_one_name_is_a_409_problem(platform):
     await _programme(platform, "Same name")
-    answer = await platform.interventions.post("/v1/programmes", json={"name": "Same name", "provider": "Other"})
+    answer = await platform.interventions.post("/v1/programmes", json=_programme_body("Same name", provider="Other"))
     _assert_problem(answer, 409)
     assert len((await platform.interventions.get("/v1/programmes")).json()["items"]) == 1
 
@@ -482,10 +554,11 @@ async def test_a_second_programme_with_one_name_is_a_409_problem(platform):
 
 
 async def test_a_referral_and_its_outbox_row_are_written_together(platform):
-    programme_id = str(uuid.uuid4())
-    answer = await platform.referrals.post("/v1/referrals", json=_referral_body(programme_id),
-                                           headers={"X-Correlation-ID": "req-outbox-1"})
-    assert answer.status_code == 201
+    programme = await _programme(platform)
+    await platform.settle()
+    body = _referral(programme["id"])
+    answer = await platform.referrals.post("/v1/referrals", json=body, headers={"X-Correlation-ID": "req-outbox-1"})
+    assert answer.status_code == 201, answer.text
     assert answer.headers["x-correlation-id"] == "req-outbox-1"
     referral = answer.json()
 
@@ -497,9 +570,9 @@ async def test_a_referral_and_its_outbox_row_are_written_together(platform):
     assert envelope.correlationid == "req-outbox-1"
     assert envelope.data["referral_id"] == referral["id"]
     assert envelope.data["subject_pseudonym"] == referral["subject"]["pseudonym"]
-    # What leaves the service is pseudonymous: no identifier, no date of birth.
-    assert NHS_NUMBERS[0] not in rows[0].envelope
-    assert "2009-05-01" not in rows[0].envelope
+    # What leaves the service is pseudonymous: no identifier, no name, no date of birth.
+    for secret in [NHS_NUMBERS[0], body["young_person"]["date_of_birth"], "Alex", "SW1A 2AA"]:
+        assert secret not in rows[0].envelope, secret
 
     await platform.settle()
     (row,) = await platform.outbox("referrals")
@@ -507,13 +580,18 @@ async def test_a_referral_and_its_outbox_row_are_written_together(platform):
 
 
 async def test_the_same_person_referred_twice_gets_one_pseudonym_however_the_number_is_written(platform):
-    programme_id = str(uuid.uuid4())
-    first = (await platform.referrals.post("/v1/referrals", json=_referral_body(programme_id, "943 476 5919"))).json()
-    second = (await platform.referrals.post("/v1/referrals", json=_referral_body(programme_id, "943-476-5919"))).json()
-    assert first["subject"]["identifier"] == second["subject"]["identifier"] == "9434765919"
+    programme = await _programme(platform)
+    await platform.settle()
+    first = await _refer(platform, programme, "943 476 5919")
+    second = await _refer(platform, programme, "943-476-5919", "school")
+    assert first["identifiers"][0]["normalised"] == second["identifiers"][0]["normalised"] == "9434765919"
     assert first["subject"]["pseudonym"] == second["subject"]["pseudonym"]
-    referred_on = datetime.fromisoformat(first["referred_at"]).date()
-    assert first["subject"]["age_band"] == age_band(date(2009, 5, 1), referred_on)
+    assert second["possible_duplicate_of"] == first["id"]  # the same person, to the same programme, still open
+    referred_on = uk_date(datetime.fromisoformat(first["referred_at"]))
+    assert first["young_person"]["age_band"] == age_band(date.fromisoformat(_date_of_birth()), referred_on)
+    summaries = (await platform.referrals.get("/v1/referrals")).json()["items"]
+    assert {s["subject_pseudonym"] for s in summaries} == {first["subject"]["pseudonym"]}
+    assert all("young_person" not in s and "identifiers" not in s for s in summaries)
 
 
 async def test_every_service_is_ready_with_its_database_and_the_bus(platform):
@@ -533,6 +611,7 @@ FULL = dict(
     referrals_database_url="postgresql+asyncpg://vru@127.0.0.1/vru_referrals",
     interventions_database_url="postgresql+asyncpg://vru@127.0.0.1/vru_interventions",
     outcomes_database_url="postgresql+asyncpg://vru@127.0.0.1/vru_outcomes",
+    identity_database_url="postgresql+asyncpg://vru@127.0.0.1/vru_identity",
     identity_url="http://127.0.0.1:8004",
 )
 
@@ -581,7 +660,7 @@ def test_full_mode_without_a_pseudonym_key_fails_closed(tmp_path):
     assert not (tmp_path / "pseudonym.key").exists()
 
 
-@pytest.mark.parametrize("service", ["referrals", "interventions", "outcomes"])
+@pytest.mark.parametrize("service", SERVICES)
 def test_full_mode_without_a_database_url_fails_closed(service, tmp_path):
     settings = Settings(**_full(**{f"{service}_database_url": None}), data_dir=tmp_path)
     with pytest.raises(ConfigurationError, match=f"VRU_{service.upper()}_DATABASE_URL"):

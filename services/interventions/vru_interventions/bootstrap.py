@@ -8,7 +8,7 @@ from vru_shared.service import ServiceSpec
 
 from vru_interventions.adapters import orm
 from vru_interventions.entrypoints import enrolments, programmes
-from vru_interventions.service_layer.handlers import SUBSCRIPTIONS
+from vru_interventions.service_layer.referral_events import SUBSCRIPTIONS
 from vru_interventions.service_layer.unit_of_work import InterventionsUnitOfWork
 
 SPEC = ServiceSpec(

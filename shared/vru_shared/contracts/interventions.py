@@ -3,20 +3,38 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import ClassVar
+from datetime import date, datetime
+from typing import ClassVar, Literal
 
 from vru_shared.contracts.referrals import ReferralSource
 from vru_shared.events import IntegrationEvent, contract
 
+PreventionTier = Literal["primary", "secondary", "tertiary"]
 
-@contract
-class ProgrammeCreated(IntegrationEvent):
-    event_type: ClassVar[str] = "interventions.programme.created.v1"
+
+class _ProgrammeState(IntegrationEvent):
+    """The whole of a programme as it now stands: who runs it and whom it accepts."""
 
     programme_id: uuid.UUID
     name: str
     provider: str
+    tier: PreventionTier
+    accepted_sources: list[ReferralSource]
+    min_age: int
+    max_age: int
+    capacity: int | None
+    active_from: date
+    active_to: date | None
+
+
+@contract
+class ProgrammeCreated(_ProgrammeState):
+    event_type: ClassVar[str] = "interventions.programme.created.v1"
+
+
+@contract
+class ProgrammeUpdated(_ProgrammeState):
+    event_type: ClassVar[str] = "interventions.programme.updated.v1"
 
 
 @contract
@@ -26,11 +44,22 @@ class EnrolmentStarted(IntegrationEvent):
     enrolment_id: uuid.UUID
     referral_id: uuid.UUID
     programme_id: uuid.UUID
-    programme_name: str
-    referral_source: ReferralSource
     subject_pseudonym: str
-    age_band: str
     start_date: date
+    started_at: datetime
+
+
+@contract
+class ContactRecorded(IntegrationEvent):
+    event_type: ClassVar[str] = "interventions.contact.recorded.v1"
+
+    contact_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    referral_id: uuid.UUID
+    programme_id: uuid.UUID
+    contact_at: datetime
+    kind: str
+    duration_minutes: int
 
 
 @contract
@@ -38,6 +67,7 @@ class EnrolmentEnded(IntegrationEvent):
     event_type: ClassVar[str] = "interventions.enrolment.ended.v1"
 
     enrolment_id: uuid.UUID
+    referral_id: uuid.UUID
     programme_id: uuid.UUID
     end_date: date
     exit_reason: str

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, Index, MetaData, String, Table, Uuid, event
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, Uuid, event
 from sqlalchemy.orm import registry
 
 from vru_shared.db import UtcDateTime, str_enum
 from vru_shared.messaging import messaging_tables
 
-from vru_interventions.domain.model import Enrolment, EnrolmentStatus, ExitReason, KnownReferral, Programme
+from vru_interventions.domain.enrolments import Contact, ContactKind, Enrolment, EnrolmentStatus, ExitReason
+from vru_interventions.domain.programmes import PreventionTier, Programme
+from vru_interventions.domain.referrals import KnownReferral, ReferralStatus
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -21,7 +23,16 @@ programmes = Table(
     Column("id", Uuid, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("provider", String(200), nullable=False),
+    Column("tier", str_enum(PreventionTier), nullable=False),
+    # A short list of referral source codes, in the contract's order.
+    Column("accepted_sources", JSON, nullable=False),
+    Column("min_age", Integer, nullable=False),
+    Column("max_age", Integer, nullable=False),
+    Column("capacity", Integer, nullable=True),
+    Column("active_from", Date, nullable=False),
+    Column("active_to", Date, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=True),
 )
 
 known_referrals = Table(
@@ -29,10 +40,10 @@ known_referrals = Table(
     metadata,
     Column("referral_id", Uuid, primary_key=True),
     Column("programme_id", Uuid, nullable=False),
-    Column("source", String(40), nullable=False),
-    Column("subject_pseudonym", String(64), nullable=False),
-    Column("age_band", String(20), nullable=False),
-    Column("referred_at", UtcDateTime(), nullable=False),
+    Column("status", str_enum(ReferralStatus), nullable=False),
+    Column("subject_pseudonym", String(64), nullable=True),
+    Column("referred_at", UtcDateTime(), nullable=True),
+    Column("status_reason", String(200), nullable=True),
 )
 
 enrolments = Table(
@@ -41,13 +52,14 @@ enrolments = Table(
     Column("id", Uuid, primary_key=True),
     Column("referral_id", Uuid, nullable=False),
     Column("programme_id", Uuid, nullable=False),
-    Column("programme_name", String(200), nullable=False),
     Column("start_date", Date, nullable=False),
     Column("status", str_enum(EnrolmentStatus), nullable=False),
     Column("requested_at", UtcDateTime(), nullable=False),
+    Column("waitlisted_at", UtcDateTime(), nullable=True),
     Column("started_at", UtcDateTime(), nullable=True),
     Column("end_date", Date, nullable=True),
     Column("exit_reason", str_enum(ExitReason), nullable=True),
+    Column("note", String(1000), nullable=True),
     Column("rejection_reason", String(200), nullable=True),
     Index("ix_enrolments_programme", "programme_id"),
 )
@@ -60,6 +72,18 @@ Index(
     sqlite_where=enrolments.c.status != EnrolmentStatus.REJECTED.value,
 )
 
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("enrolment_id", Uuid, ForeignKey("enrolments.id"), nullable=False),
+    Column("contact_at", UtcDateTime(), nullable=False),
+    Column("kind", str_enum(ContactKind), nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Index("ix_contacts_enrolment", "enrolment_id", "contact_at"),
+)
+
 _mapped = False
 
 
@@ -70,6 +94,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Programme, programmes)
     mapper_registry.map_imperatively(KnownReferral, known_referrals)
     mapper_registry.map_imperatively(Enrolment, enrolments)
+    mapper_registry.map_imperatively(Contact, contacts)
     _mapped = True
 
 

@@ -1,49 +1,119 @@
-"""HTTP routes for programmes."""
+"""HTTP routes for programmes and their waitlists."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from vru_shared.problems import PROBLEM_RESPONSES, Problem
+from vru_shared.problems import PROBLEM_RESPONSES, InvalidParam, Problem
 
+from vru_interventions.domain.programmes import InvalidProgramme, PreventionTier, Programme
 from vru_interventions.entrypoints.deps import UowDep
-from vru_interventions.entrypoints.schemas import ProgrammeIn, ProgrammeOut, ProgrammePage
+from vru_interventions.entrypoints.schemas import (
+    EnrolmentOut,
+    EnrolmentPage,
+    ProgrammeIn,
+    ProgrammeOut,
+    ProgrammePage,
+    ProgrammePatch,
+)
 from vru_interventions.service_layer import handlers
+from vru_interventions.service_layer.commands import CreateProgramme, ReviseProgramme
+from vru_interventions.service_layer.unit_of_work import InterventionsUnitOfWork
 
 router = APIRouter(prefix="/v1/programmes", tags=["programmes"], responses=PROBLEM_RESPONSES)
 
 
+def _invalid(exc: InvalidProgramme) -> Problem:
+    return Problem(
+        422,
+        f"The programme is not valid: {exc}",
+        kind="invalid-programme",
+        title="Programme not acceptable",
+        errors=[InvalidParam(pointer=f"/body/{term}", detail=why) for term, why in exc.problems.items()],
+    )
+
+
+async def _out(uow: InterventionsUnitOfWork, programmes: list[Programme]) -> list[ProgrammeOut]:
+    """The programmes with their places counted; `uow` must be open."""
+    counts = await uow.enrolments.counts(p.id for p in programmes)
+    return [ProgrammeOut.of(p, counts) for p in programmes]
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProgrammeOut)
 async def create_programme(body: ProgrammeIn, uow: UowDep, response: Response) -> ProgrammeOut:
-    """Create a programme."""
+    """Create a programme (publishes interventions.programme.created.v1)."""
     try:
-        programme = await handlers.create_programme(handlers.CreateProgramme(body.name, body.provider), uow)
+        programme = await handlers.create_programme(
+            CreateProgramme(**body.model_dump(exclude={"accepted_sources"}),
+                            accepted_sources=tuple(body.accepted_sources)),
+            uow,
+        )
+    except InvalidProgramme as exc:
+        raise _invalid(exc) from exc
     except handlers.Conflict as exc:
         raise Problem(409, str(exc), kind="duplicate-programme") from exc
     response.headers["Location"] = f"/v1/programmes/{programme.id}"
-    return ProgrammeOut.of(programme)
+    async with uow:
+        return (await _out(uow, [programme]))[0]
+
+
+@router.patch("/{programme_id}", response_model=ProgrammeOut)
+async def revise_programme(programme_id: uuid.UUID, body: ProgrammePatch, uow: UowDep) -> ProgrammeOut:
+    """Change some terms, checked as a whole; publishes the whole programme; new places go to the waitlist."""
+    try:
+        programme = await handlers.revise_programme(ReviseProgramme(programme_id, body.changes()), uow)
+    except handlers.NotFound as exc:
+        raise Problem(404, str(exc)) from exc
+    except InvalidProgramme as exc:
+        raise _invalid(exc) from exc
+    except handlers.Conflict as exc:
+        raise Problem(409, str(exc), kind="duplicate-programme") from exc
+    async with uow:
+        return (await _out(uow, [programme]))[0]
 
 
 @router.get("/{programme_id}", response_model=ProgrammeOut)
 async def get_programme(programme_id: uuid.UUID, uow: UowDep) -> ProgrammeOut:
-    """Read one programme."""
+    """Read one programme, with its places taken and its waitlist's length."""
     async with uow:
         programme = await uow.programmes.get(programme_id)
-    if programme is None:
-        raise Problem(404, f"no programme {programme_id}")
-    return ProgrammeOut.of(programme)
+        if programme is None:
+            raise Problem(404, f"no programme {programme_id}")
+        return (await _out(uow, [programme]))[0]
+
+
+@router.get("/{programme_id}/waitlist", response_model=EnrolmentPage)
+async def get_waitlist(
+    programme_id: uuid.UUID,
+    uow: UowDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> EnrolmentPage:
+    """The programme's waitlisted enrolments, next to start first."""
+    async with uow:
+        if await uow.programmes.get(programme_id) is None:
+            raise Problem(404, f"no programme {programme_id}")
+        waiting = await uow.enrolments.waitlist(programme_id, limit=limit, offset=offset)
+    positions = {e.id: place for place, e in enumerate(waiting, start=offset + 1)}
+    return EnrolmentPage(items=[EnrolmentOut.of(e, positions) for e in waiting], limit=limit, offset=offset)
 
 
 @router.get("", response_model=ProgrammePage)
 async def list_programmes(
     uow: UowDep,
+    tier: PreventionTier | None = None,
+    provider: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    active_on: Annotated[date | None, Query(description="Only programmes running on this day.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ProgrammePage:
     """List programmes by name."""
     async with uow:
-        found = await uow.programmes.list(limit=limit, offset=offset)
-    return ProgrammePage(items=[ProgrammeOut.of(p) for p in found], limit=limit, offset=offset)
+        found = await uow.programmes.list(tier=tier, provider=provider, active_on=active_on, limit=limit,
+                                          offset=offset)
+        items = await _out(uow, list(found))
+    return ProgrammePage(items=items, limit=limit, offset=offset)

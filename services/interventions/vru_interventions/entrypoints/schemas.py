@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from vru_interventions.domain.model import Enrolment, EnrolmentStatus, ExitReason, Programme
+from vru_shared.contracts.referrals import ReferralSource
+
+from vru_interventions.domain.enrolments import (
+    LONGEST_CONTACT_MINUTES,
+    Contact,
+    ContactKind,
+    Enrolment,
+    EnrolmentStatus,
+    ExitReason,
+)
+from vru_interventions.domain.programmes import NAME_LENGTH, OLDEST, YOUNGEST, PreventionTier, Programme
+
+Age = Annotated[int, Field(strict=True, ge=YOUNGEST, le=OLDEST, description="Whole years.")]
+Capacity = Annotated[int, Field(strict=True, ge=1)]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
+Provider = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH, description="The organisation that runs it.")]
+Sources = Annotated[list[ReferralSource], Field(min_length=1, description="Referral sources it takes.")]
 
 
 class Strict(BaseModel):
@@ -15,23 +33,70 @@ class Strict(BaseModel):
 
 
 class ProgrammeIn(Strict):
-    """A commissioned intervention."""
+    """A commissioned intervention. Rules across terms (min_age <= max_age, active_to >= active_from)
+    are checked too, and named in the problem's errors."""
 
-    name: str = Field(min_length=1, max_length=200)
-    provider: str = Field(min_length=1, max_length=200, description="The organisation that runs it.")
+    name: Name
+    provider: Provider
+    tier: PreventionTier = Field(description="Tier of prevention.")
+    accepted_sources: Sources
+    min_age: Age
+    max_age: Age
+    capacity: Capacity | None = Field(default=None, description="Active enrolments at once; null for no limit.")
+    active_from: date
+    active_to: date | None = Field(default=None, description="Last day it runs; null while open-ended.")
+
+
+class ProgrammePatch(Strict):
+    """Any of a programme's terms; those left out keep their value, and the result is checked as a whole.
+    capacity and active_to may be set to null (no limit, open-ended)."""
+
+    name: Name | None = None
+    provider: Provider | None = None
+    tier: PreventionTier | None = None
+    accepted_sources: Sources | None = None
+    min_age: Age | None = None
+    max_age: Age | None = None
+    capacity: Capacity | None = None
+    active_from: date | None = None
+    active_to: date | None = None
+
+    @field_validator("name", "provider", "tier", "accepted_sources", "min_age", "max_age", "active_from")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be left out, but not set to null")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        return {term: getattr(self, term) for term in self.model_fields_set}
 
 
 class ProgrammeOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: uuid.UUID
     name: str
     provider: str
+    tier: PreventionTier
+    accepted_sources: list[ReferralSource]
+    min_age: int
+    max_age: int
+    capacity: int | None
+    active_from: date
+    active_to: date | None
+    active_enrolments: int = Field(description="Places taken now.")
+    waitlisted_enrolments: int = Field(description="Enrolments waiting for a place.")
     created_at: datetime
+    updated_at: datetime | None
 
     @classmethod
-    def of(cls, p: Programme) -> ProgrammeOut:
-        return cls.model_validate(p)
+    def of(cls, p: Programme, counts: Counter[tuple[uuid.UUID, EnrolmentStatus]]) -> ProgrammeOut:
+        return cls(
+            id=p.id, name=p.name, provider=p.provider, tier=p.tier, accepted_sources=p.accepted_sources,
+            min_age=p.min_age, max_age=p.max_age, capacity=p.capacity, active_from=p.active_from,
+            active_to=p.active_to, active_enrolments=counts[(p.id, EnrolmentStatus.ACTIVE)],
+            waitlisted_enrolments=counts[(p.id, EnrolmentStatus.WAITLISTED)], created_at=p.created_at,
+            updated_at=p.updated_at,
+        )
 
 
 class ProgrammePage(BaseModel):
@@ -41,16 +106,19 @@ class ProgrammePage(BaseModel):
 
 
 class EnrolmentIn(Strict):
-    """Enrol a referred young person."""
+    """Enrol a young person whose referral the provider accepted."""
 
     referral_id: uuid.UUID
     programme_id: uuid.UUID
-    start_date: date
+    start_date: date = Field(description="Not in the future, and a day the programme runs.")
 
 
 class EnrolmentEndIn(Strict):
+    """End an active enrolment, or take a waitlisted one off the list (declined_support or other)."""
+
     end_date: date
     exit_reason: ExitReason
+    note: str | None = Field(default=None, min_length=1, max_length=1000)
 
 
 class EnrolmentOut(BaseModel):
@@ -59,23 +127,57 @@ class EnrolmentOut(BaseModel):
     id: uuid.UUID
     referral_id: uuid.UUID
     programme_id: uuid.UUID
-    programme_name: str
     status: EnrolmentStatus = Field(
-        description="awaiting_referral until the referral reaches this service; then active, ended or rejected."
+        description="awaiting_referral until the referral reaches this service, awaiting_acceptance until the "
+        "provider accepts it, waitlisted while the programme is full; then active, ended or rejected."
     )
-    start_date: date
+    start_date: date = Field(description="The day asked for while waiting; the day it started once active.")
     requested_at: datetime
+    waitlisted_at: datetime | None
+    waitlist_position: int | None = Field(default=None, description="1 for the next to start; null unless waitlisted.")
     started_at: datetime | None
     end_date: date | None
     exit_reason: ExitReason | None
+    note: str | None
     rejection_reason: str | None
 
     @classmethod
-    def of(cls, e: Enrolment) -> EnrolmentOut:
-        return cls.model_validate(e)
+    def of(cls, e: Enrolment, positions: dict[uuid.UUID, int] | None = None) -> EnrolmentOut:
+        out = cls.model_validate(e)
+        out.waitlist_position = (positions or {}).get(e.id)
+        return out
 
 
 class EnrolmentPage(BaseModel):
     items: list[EnrolmentOut]
+    limit: int
+    offset: int
+
+
+class ContactIn(Strict):
+    """A contact with the young person during an active enrolment."""
+
+    contact_at: AwareDatetime = Field(description="With a time zone; not before start_date, not in the future.")
+    kind: ContactKind
+    duration_minutes: int = Field(strict=True, ge=1, le=LONGEST_CONTACT_MINUTES)
+
+
+class ContactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    enrolment_id: uuid.UUID
+    contact_at: datetime
+    kind: ContactKind
+    duration_minutes: int
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, c: Contact) -> ContactOut:
+        return cls.model_validate(c)
+
+
+class ContactPage(BaseModel):
+    items: list[ContactOut]
     limit: int
     offset: int

@@ -1,16 +1,21 @@
-"""Handlers: one command or event in, one unit of work committed."""
+"""Command handlers: one command in, one unit of work committed."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from vru_shared.contracts.referrals import ReferralReceived
-
-from vru_interventions.domain.model import Enrolment, ExitReason, KnownReferral, Programme
+from vru_interventions.domain.enrolments import Contact, Enrolment, EnrolmentStatus
+from vru_interventions.domain.programmes import Programme
+from vru_interventions.service_layer import places
+from vru_interventions.service_layer.commands import (
+    CreateProgramme,
+    EndEnrolment,
+    Enrol,
+    RecordContact,
+    ReviseProgramme,
+)
 from vru_interventions.service_layer.unit_of_work import InterventionsUnitOfWork
 
 
@@ -22,46 +27,58 @@ class Conflict(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class CreateProgramme:
-    name: str
-    provider: str
-
-
-@dataclass(frozen=True)
-class Enrol:
-    referral_id: uuid.UUID
-    programme_id: uuid.UUID
-    start_date: date
-
-
-@dataclass(frozen=True)
-class EndEnrolment:
-    enrolment_id: uuid.UUID
-    end_date: date
-    exit_reason: ExitReason
-
-
 async def create_programme(cmd: CreateProgramme, uow: InterventionsUnitOfWork) -> Programme:
     async with uow:
-        if await uow.programmes.by_name(cmd.name) is not None:
-            raise Conflict(f"a programme named {cmd.name!r} exists")
-        programme = Programme.create(name=cmd.name, provider=cmd.provider)
+        if await uow.programmes.by_name(cmd.name.strip()) is not None:
+            raise Conflict(f"a programme named {cmd.name.strip()!r} exists")
+        programme = Programme.create(
+            name=cmd.name,
+            provider=cmd.provider,
+            tier=cmd.tier,
+            accepted_sources=list(cmd.accepted_sources),
+            min_age=cmd.min_age,
+            max_age=cmd.max_age,
+            capacity=cmd.capacity,
+            active_from=cmd.active_from,
+            active_to=cmd.active_to,
+        )
         uow.programmes.add(programme)
         try:
             await uow.commit()
         except IntegrityError as exc:
-            raise Conflict(f"a programme named {cmd.name!r} exists") from exc
+            raise Conflict(f"a programme named {programme.name!r} exists") from exc
+    return programme
+
+
+async def revise_programme(cmd: ReviseProgramme, uow: InterventionsUnitOfWork) -> Programme:
+    now = datetime.now(UTC)
+    async with uow:
+        await uow.hold_programme(cmd.programme_id)
+        programme = await uow.programmes.get(cmd.programme_id, for_update=True)
+        if programme is None:
+            raise NotFound(f"no programme {cmd.programme_id}")
+        name = cmd.changes.get("name")
+        if isinstance(name, str) and name.strip() != programme.name:
+            if await uow.programmes.by_name(name.strip()) is not None:
+                raise Conflict(f"a programme named {name.strip()!r} exists")
+        if programme.revise(dict(cmd.changes), now=now):
+            # More places, or dates that make it run today, may let the waitlist move.
+            await places.fill_free_places(programme, uow, now)
+        try:
+            await uow.commit()
+        except IntegrityError as exc:
+            raise Conflict(f"a programme named {programme.name!r} exists") from exc
     return programme
 
 
 async def enrol(cmd: Enrol, uow: InterventionsUnitOfWork) -> Enrolment:
     async with uow:
-        # The referral's event may be handled at this very moment; queue behind it or ahead.
-        await uow.serialise_on(f"referral:{cmd.referral_id}")
+        # The referral's events may be handled at this very moment; queue behind them or ahead.
+        await uow.hold_referral(cmd.referral_id)
         programme = await uow.programmes.get(cmd.programme_id)
         if programme is None:
             raise NotFound(f"no programme {cmd.programme_id}")
+        await uow.hold_programme(programme.id)
         existing = await uow.enrolments.for_referral(cmd.referral_id)
         if existing is not None:
             raise Conflict(f"referral {cmd.referral_id} already has enrolment {existing.id}")
@@ -70,6 +87,7 @@ async def enrol(cmd: Enrol, uow: InterventionsUnitOfWork) -> Enrolment:
             referral_id=cmd.referral_id,
             start_date=cmd.start_date,
             referral=await uow.referrals.get(cmd.referral_id),
+            place_free=await places.place_free(programme, uow),
         )
         uow.enrolments.add(enrolment)
         try:
@@ -80,34 +98,32 @@ async def enrol(cmd: Enrol, uow: InterventionsUnitOfWork) -> Enrolment:
 
 
 async def end_enrolment(cmd: EndEnrolment, uow: InterventionsUnitOfWork) -> Enrolment:
+    now = datetime.now(UTC)
     async with uow:
-        enrolment = await uow.enrolments.get(cmd.enrolment_id, for_update=True)
-        if enrolment is None:
+        found = await uow.enrolments.get(cmd.enrolment_id)
+        if found is None:
             raise NotFound(f"no enrolment {cmd.enrolment_id}")
-        enrolment.end(end_date=cmd.end_date, exit_reason=cmd.exit_reason)
+        await uow.hold_programme(found.programme_id)
+        enrolment = await uow.enrolments.get(cmd.enrolment_id, for_update=True)
+        assert enrolment is not None  # enrolments are never deleted
+        freed_a_place = enrolment.status is EnrolmentStatus.ACTIVE
+        enrolment.end(end_date=cmd.end_date, exit_reason=cmd.exit_reason, note=cmd.note, now=now)
+        if freed_a_place:
+            programme = await uow.programmes.get(enrolment.programme_id)
+            assert programme is not None
+            await places.fill_free_places(programme, uow, now)
         await uow.commit()
     return enrolment
 
 
-async def remember_referral(event: ReferralReceived, uow: InterventionsUnitOfWork) -> None:
-    """Keep the referral, and start an enrolment that was waiting for it."""
-    await uow.serialise_on(f"referral:{event.referral_id}")
-    referral = await uow.referrals.get(event.referral_id)
-    if referral is None:
-        referral = KnownReferral(
-            referral_id=event.referral_id,
-            programme_id=event.programme_id,
-            source=event.source,
-            subject_pseudonym=event.subject_pseudonym,
-            age_band=event.age_band,
-            referred_at=event.referred_at,
+async def record_contact(cmd: RecordContact, uow: InterventionsUnitOfWork) -> Contact:
+    async with uow:
+        enrolment = await uow.enrolments.get(cmd.enrolment_id, for_update=True)
+        if enrolment is None:
+            raise NotFound(f"no enrolment {cmd.enrolment_id}")
+        contact = enrolment.record_contact(
+            contact_at=cmd.contact_at, kind=cmd.kind, duration_minutes=cmd.duration_minutes
         )
-        uow.referrals.add(referral)
-    waiting = await uow.enrolments.for_referral(event.referral_id, for_update=True)
-    if waiting is not None:
-        waiting.referral_arrived(referral)
-
-
-SUBSCRIPTIONS = {
-    ReferralReceived: [remember_referral],
-}
+        uow.contacts.add(contact)
+        await uow.commit()
+    return contact

@@ -1,7 +1,8 @@
-"""The interventions unit of work: its repositories over one transaction."""
+"""The interventions unit of work: its repositories over one transaction, and the locks it holds."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from itertools import chain
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vru_shared.unit_of_work import RecordsEvents, UnitOfWork
 
 from vru_interventions.adapters.repository import (
+    ContactRepository,
     EnrolmentRepository,
     KnownReferralRepository,
     ProgrammeRepository,
@@ -17,14 +19,28 @@ from vru_interventions.adapters.repository import (
 
 
 class InterventionsUnitOfWork(UnitOfWork):
+    """Locks are taken in one order, a referral's before a programme's, and at most one of each,
+    so two units of work never wait for each other in a circle."""
+
     programmes: ProgrammeRepository
     referrals: KnownReferralRepository
     enrolments: EnrolmentRepository
+    contacts: ContactRepository
 
     def start(self, session: AsyncSession) -> None:
         self.programmes = ProgrammeRepository(session)
         self.referrals = KnownReferralRepository(session)
         self.enrolments = EnrolmentRepository(session)
+        self.contacts = ContactRepository(session)
 
     def aggregates(self) -> Iterable[RecordsEvents]:
         return chain(self.programmes.seen, self.enrolments.seen)
+
+    async def hold_referral(self, referral_id: uuid.UUID) -> None:
+        """Serialise with everything else that reads or changes this referral's enrolment."""
+        await self.serialise_on(f"referral:{referral_id}")
+
+    async def hold_programme(self, programme_id: uuid.UUID) -> None:
+        """Serialise with everything that starts, waitlists or ends this programme's enrolments,
+        so its places are counted by one unit of work at a time."""
+        await self.serialise_on(f"programme:{programme_id}")

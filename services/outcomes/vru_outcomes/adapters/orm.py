@@ -9,13 +9,15 @@ from vru_shared.db import UtcDateTime, str_enum
 from vru_shared.messaging import messaging_tables
 
 from vru_outcomes.domain.model import (
-    CohortMember,
-    EteStatus,
+    Disposal,
     MeasurementPoint,
+    OffenceCategory,
     OutcomeDomain,
     OutcomeRecord,
-    ProgrammeRecord,
+    Validation,
+    WellbeingScale,
 )
+from vru_outcomes.domain.projections import CohortMember, ProgrammeRecord, ReferralRecord, ReferralStatus
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
@@ -28,6 +30,37 @@ programmes = Table(
     Column("id", Uuid, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("provider", String(200), nullable=False),
+    Column("tier", String(20), nullable=True),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("referral_id", Uuid, primary_key=True),
+    Column("programme_id", Uuid, nullable=False),
+    Column("status", str_enum(ReferralStatus), nullable=False),
+    # Coarse attributes; empty until the referral's own event arrives.
+    Column("source", String(40), nullable=True),
+    Column("age_band", String(20), nullable=True),
+    Column("sex", String(20), nullable=True),
+    Column("ethnicity", String(60), nullable=True),
+    Column("ethnicity_group", String(20), nullable=True),
+    Column("postcode_district", String(8), nullable=True),
+    Column("referred_at", UtcDateTime(), nullable=True),
+    Column("referred_on", Date, nullable=True),
+    Column("index_event_at", UtcDateTime(), nullable=True),
+    Column("received_at", UtcDateTime(), nullable=True),
+    Column("accepted_at", UtcDateTime(), nullable=True),
+    Column("declined_at", UtcDateTime(), nullable=True),
+    Column("decline_reason", String(60), nullable=True),
+    Column("withdrawn_at", UtcDateTime(), nullable=True),
+    Column("withdraw_reason", String(60), nullable=True),
+    Column("enrolled_at", UtcDateTime(), nullable=True),
+    Column("enrolment_id", Uuid, nullable=True),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Column("close_reason", String(60), nullable=True),
+    Index("ix_referrals_referred_on", "referred_on"),
+    Index("ix_referrals_programme", "programme_id"),
 )
 
 cohort = Table(
@@ -36,13 +69,17 @@ cohort = Table(
     Column("enrolment_id", Uuid, primary_key=True),
     Column("referral_id", Uuid, nullable=False),
     Column("programme_id", Uuid, nullable=False),
-    Column("referral_source", String(40), nullable=False),
     Column("subject_pseudonym", String(64), nullable=False),
-    Column("age_band", String(20), nullable=False),
     Column("start_date", Date, nullable=False),
+    Column("started_at", UtcDateTime(), nullable=True),
     Column("end_date", Date, nullable=True),
     Column("exit_reason", String(40), nullable=True),
+    Column("first_contact_at", UtcDateTime(), nullable=True),
     Index("ix_cohort_programme", "programme_id"),
+    Index("ix_cohort_start_date", "start_date"),
+    Index("ix_cohort_end_date", "end_date"),
+    Index("ix_cohort_referral", "referral_id"),
+    Index("ix_cohort_subject", "subject_pseudonym"),
 )
 
 outcome_records = Table(
@@ -51,10 +88,20 @@ outcome_records = Table(
     Column("id", Uuid, primary_key=True),
     Column("enrolment_id", Uuid, nullable=False),
     Column("domain", str_enum(OutcomeDomain), nullable=False),
-    Column("point", str_enum(MeasurementPoint), nullable=False),
+    # None for reoffending records, which their offence and proof dates place.
+    Column("point", str_enum(MeasurementPoint), nullable=True),
     Column("follow_up_months", Integer, nullable=True),
     Column("observed_on", Date, nullable=False),
-    Column("ete_status", str_enum(EteStatus), nullable=False),
+    # The status of an ETE, accommodation or substance misuse record; each domain has its own list.
+    Column("status", String(40), nullable=True),
+    Column("scale", str_enum(WellbeingScale), nullable=True),
+    Column("score", Integer, nullable=True),
+    Column("offence_date", Date, nullable=True),
+    Column("proven_date", Date, nullable=True),
+    Column("disposal", str_enum(Disposal), nullable=True),
+    Column("offence_category", str_enum(OffenceCategory), nullable=True),
+    Column("validation", str_enum(Validation), nullable=False, server_default=Validation.VALID.value),
+    Column("invalid_reason", String(300), nullable=True),
     Column("recorded_at", UtcDateTime(), nullable=False),
     Index("ix_outcomes_enrolment_domain", "enrolment_id", "domain", "observed_on"),
 )
@@ -67,6 +114,7 @@ def start_mappers() -> None:
     if _mapped:
         return
     mapper_registry.map_imperatively(ProgrammeRecord, programmes)
+    mapper_registry.map_imperatively(ReferralRecord, referrals)
     mapper_registry.map_imperatively(CohortMember, cohort)
     mapper_registry.map_imperatively(OutcomeRecord, outcome_records)
     _mapped = True

@@ -1,62 +1,106 @@
-"""HTTP routes for aggregate metrics."""
+"""HTTP routes for aggregate metrics: the catalogue, and one metric by period, group and audience."""
 
 from __future__ import annotations
 
-import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 
-from vru_shared.problems import PROBLEM_RESPONSES
+from vru_shared.problems import PROBLEM_RESPONSES, InvalidParam, Problem
 
-from vru_outcomes.adapters import metrics
-from vru_outcomes.domain.statistics import wilson_interval
+from vru_outcomes.domain.catalogue import CATALOGUE
+from vru_outcomes.domain.metric_query import FILTERS, InvalidQuery, parse_query
+from vru_outcomes.domain.periods import Granularity
+from vru_outcomes.domain.projections import uk_date
+from vru_outcomes.entrypoints import csv_export
 from vru_outcomes.entrypoints.deps import UowDep
+from vru_outcomes.entrypoints.metric_schemas import CatalogueOut, MetricOut, MetricResultOut
+from vru_outcomes.service_layer.metrics import answer
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"], responses=PROBLEM_RESPONSES)
 
-ETE_DEFINITION = (
-    "Of the young people enrolled on the programme who have at least one ETE record, the share "
-    "whose latest ETE record (by date observed) is education, employment or training rather than NEET."
+Values = Annotated[list[str] | None, Query(description="Repeat the parameter or separate values with commas.")]
+
+
+@router.get("", response_model=CatalogueOut)
+async def list_metrics() -> CatalogueOut:
+    """Every metric with its definition, numerator, denominator, cohort rule, unit and version."""
+    return CatalogueOut(metrics=[MetricOut.of(m) for m in CATALOGUE.values()])
+
+
+@router.get(
+    "/{metric_id}",
+    response_model=MetricResultOut,
+    responses={200: {"content": {csv_export.MEDIA_TYPE: {}}, "description": "JSON, or CSV on request"}},
 )
-
-
-class EteRow(BaseModel):
-    programme_id: uuid.UUID
-    programme_name: str
-    cohort_size: int = Field(description="Enrolments started on the programme.")
-    denominator: int = Field(description="Cohort members with at least one ETE record.")
-    numerator: int = Field(description="Of those, in ETE at their latest record.")
-    rate: float | None
-    ci95_low: float | None = Field(description="Lower bound of the 95% Wilson score interval.")
-    ci95_high: float | None
-
-
-class EteMetric(BaseModel):
-    metric: str = "ete.in_ete_at_latest_record"
-    version: str = "1"
-    definition: str = ETE_DEFINITION
-    rows: list[EteRow]
-
-
-@router.get("/ete-by-programme", response_model=EteMetric)
-async def ete_by_programme(uow: UowDep) -> EteMetric:
-    """Cohort size and the share in education, employment or training, per programme."""
-    async with uow:
-        counts = await metrics.ete_by_programme(uow.session)
-    rows = []
-    for c in counts:
-        interval = wilson_interval(c.in_ete, c.with_ete_record)
-        rows.append(
-            EteRow(
-                programme_id=c.programme_id,
-                programme_name=c.programme_name,
-                cohort_size=c.cohort_size,
-                denominator=c.with_ete_record,
-                numerator=c.in_ete,
-                rate=c.in_ete / c.with_ete_record if c.with_ete_record else None,
-                ci95_low=interval[0] if interval else None,
-                ci95_high=interval[1] if interval else None,
-            )
+async def get_metric(
+    metric_id: str,
+    request: Request,
+    uow: UowDep,
+    from_: Annotated[
+        str | None,
+        Query(alias="from", description='First period: a month "2024-05", a quarter "2024/25 Q1" or a year "2024/25".'),
+    ] = None,
+    to: Annotated[str | None, Query(description="Last period, written like from; default this month.")] = None,
+    group_by: Annotated[
+        str | None,
+        Query(description="Comma-separated dimensions: programme, provider, source, period, age_band, sex, "
+              "ethnicity_group, postcode_district (and reason for breakdowns). Empty for the total only."),
+    ] = None,
+    granularity: Annotated[Granularity | None, Query(description="Length of the periods; default quarter.")] = None,
+    programme_id: Values = None,
+    provider: Values = None,
+    source: Values = None,
+    age_band: Values = None,
+    sex: Values = None,
+    ethnicity_group: Values = None,
+    postcode_district: Values = None,
+    audience: Annotated[str, Query(description="internal, vru or public: the disclosure policy applied.")] = "vru",
+    as_of: Annotated[
+        date | None, Query(description="Reoffending: count what was proven by this day (default today).")
+    ] = None,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="csv, or send Accept: text/csv.")] = None,
+) -> Response:
+    """One metric's table for a range of periods, grouped and filtered, under an audience's disclosure policy."""
+    metric = CATALOGUE.get(metric_id)
+    if metric is None:
+        raise Problem(404, f"no metric {metric_id!r}; GET /v1/metrics lists them", kind="unknown-metric")
+    given = dict(
+        programme_id=programme_id, provider=provider, source=source, age_band=age_band, sex=sex,
+        ethnicity_group=ethnicity_group, postcode_district=postcode_district,
+    )
+    assert set(given) == set(FILTERS)
+    try:
+        query = parse_query(
+            metric,
+            today=uk_date(datetime.now(UTC)),
+            from_label=from_,
+            to_label=to,
+            group_by=group_by,
+            granularity=granularity,
+            filters=given,
+            audience=audience,
+            as_of=as_of,
         )
-    return EteMetric(rows=rows)
+    except InvalidQuery as exc:
+        raise Problem(
+            422,
+            str(exc),
+            kind="invalid-metric-query",
+            title="Metric query not valid",
+            errors=[InvalidParam(pointer=f"/query/{exc.parameter}", detail=str(exc))],
+        ) from exc
+    result = await answer(query, uow)
+    wants_csv = format == "csv" or (format is None and csv_export.MEDIA_TYPE in request.headers.get("accept", ""))
+    if wants_csv:
+        return Response(
+            csv_export.render(result),
+            media_type=f"{csv_export.MEDIA_TYPE}; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{csv_export.filename(result)}"',
+                "X-Metric-Version": metric.version,
+            },
+        )
+    return JSONResponse(MetricResultOut.of(result).model_dump(mode="json", by_alias=True))

@@ -3,64 +3,76 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
-from typing import Annotated, Literal
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 
-from vru_shared.problems import PROBLEM_RESPONSES, Problem
+from vru_shared.problems import PROBLEM_RESPONSES, InvalidParam, Problem
 
-from vru_outcomes.domain.model import EteStatus, InvalidOutcome, MeasurementPoint, OutcomeDomain, OutcomeRecord
+from vru_outcomes.domain.model import InvalidOutcome, OutcomeDomain
 from vru_outcomes.entrypoints.deps import UowDep
+from vru_outcomes.entrypoints.schemas import (
+    DOMAIN_TAGS,
+    OutcomeIn,
+    OutcomeOut,
+    OutcomePage,
+    ReoffendingOutcomeIn,
+    WellbeingOutcomeIn,
+)
 from vru_outcomes.service_layer import handlers
 
-router = APIRouter(prefix="/v1/outcomes", tags=["outcomes"], responses=PROBLEM_RESPONSES)
+
+# A missing or unknown tag is an error of the body as a whole to pydantic; to the client, of `domain`.
+_TAG_ERRORS = {"union_tag_invalid", "union_tag_not_found"}
 
 
-class EteOutcomeIn(BaseModel):
-    """An education, employment or training status observed for an enrolled young person."""
+class _UntaggedErrors(APIRoute):
+    """Report a field of a tagged body as /body/<field>: pydantic puts the union's tag in between,
+    which is no part of the document the client sent."""
 
-    model_config = ConfigDict(extra="forbid")
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
 
-    enrolment_id: uuid.UUID
-    domain: Literal["ete"]
-    point: MeasurementPoint
-    follow_up_months: int | None = Field(default=None, ge=1, le=60)
-    observed_on: date
-    status: EteStatus
+        async def untagged(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except RequestValidationError as exc:
+                errors = []
+                for error in exc.errors():
+                    loc = tuple(error.get("loc", ()))
+                    if len(loc) > 2 and loc[0] == "body" and loc[1] in DOMAIN_TAGS:
+                        error = {**error, "loc": (loc[0], *loc[2:])}
+                    elif loc == ("body",) and error.get("type") in _TAG_ERRORS:
+                        error = {**error, "loc": ("body", "domain")}
+                    errors.append(error)
+                raise RequestValidationError(errors, body=exc.body) from exc
+
+        return untagged
 
 
-class OutcomeOut(BaseModel):
-    id: uuid.UUID
-    enrolment_id: uuid.UUID
-    domain: OutcomeDomain
-    point: MeasurementPoint
-    follow_up_months: int | None
-    observed_on: date
-    status: EteStatus
-    recorded_at: datetime
-    enrolment_known: bool = Field(description="False while the enrolment's event is still on its way here.")
+router = APIRouter(
+    prefix="/v1/outcomes", tags=["outcomes"], responses=PROBLEM_RESPONSES, route_class=_UntaggedErrors
+)
 
-    @classmethod
-    def of(cls, r: OutcomeRecord, enrolment_known: bool) -> OutcomeOut:
-        return cls(
-            id=r.id,
-            enrolment_id=r.enrolment_id,
-            domain=r.domain,
-            point=r.point,
-            follow_up_months=r.follow_up_months,
-            observed_on=r.observed_on,
-            status=r.ete_status,
-            recorded_at=r.recorded_at,
-            enrolment_known=enrolment_known,
+
+def _command(body: OutcomeIn) -> handlers.RecordMeasurement | handlers.RecordReoffence:
+    if isinstance(body, ReoffendingOutcomeIn):
+        return handlers.RecordReoffence(
+            body.enrolment_id, body.offence_date, body.proven_date, body.disposal, body.offence_category
         )
-
-
-class OutcomePage(BaseModel):
-    items: list[OutcomeOut]
-    limit: int
-    offset: int
+    measured = dict(
+        enrolment_id=body.enrolment_id,
+        domain=OutcomeDomain(body.domain),
+        point=body.point,
+        follow_up_months=body.follow_up_months,
+        observed_on=body.observed_on,
+    )
+    if isinstance(body, WellbeingOutcomeIn):
+        return handlers.RecordMeasurement(**measured, scale=body.scale, score=body.score)
+    return handlers.RecordMeasurement(**measured, status=body.status)
 
 
 @router.post(
@@ -69,13 +81,18 @@ class OutcomePage(BaseModel):
     response_model=OutcomeOut,
     responses={202: {"model": OutcomeOut, "description": "Accepted before the enrolment reached this service"}},
 )
-async def record_outcome(body: EteOutcomeIn, uow: UowDep, response: Response) -> OutcomeOut:
-    """Record an outcome against an enrolment."""
-    cmd = handlers.RecordEteOutcome(body.enrolment_id, body.point, body.follow_up_months, body.observed_on, body.status)
+async def record_outcome(body: Annotated[OutcomeIn, Body()], uow: UowDep, response: Response) -> OutcomeOut:
+    """Record an outcome against an enrolment; 202 while the enrolment is still on its way here."""
     try:
-        record, known = await handlers.record_ete_outcome(cmd, uow)
+        record, known = await handlers.record_outcome(_command(body), uow)
     except InvalidOutcome as exc:
-        raise Problem(422, str(exc), kind="invalid-outcome", title="Outcome not acceptable") from exc
+        raise Problem(
+            422,
+            str(exc),
+            kind="invalid-outcome",
+            title="Outcome not acceptable",
+            errors=[InvalidParam(pointer=f"/body/{exc.field}", detail=str(exc))],
+        ) from exc
     response.headers["Location"] = f"/v1/outcomes/{record.id}"
     if not known:
         response.status_code = status.HTTP_202_ACCEPTED
@@ -97,11 +114,12 @@ async def get_outcome(record_id: uuid.UUID, uow: UowDep) -> OutcomeOut:
 async def list_outcomes(
     uow: UowDep,
     enrolment_id: uuid.UUID | None = None,
+    domain: OutcomeDomain | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> OutcomePage:
     """List outcome records, newest first."""
     async with uow:
-        found = await uow.outcomes.list(enrolment_id=enrolment_id, limit=limit, offset=offset)
-        known = {r.enrolment_id for r in found if await uow.cohort.get(r.enrolment_id) is not None}
+        found = await uow.outcomes.list(enrolment_id=enrolment_id, domain=domain, limit=limit, offset=offset)
+        known = await uow.cohort.known([r.enrolment_id for r in found])
     return OutcomePage(items=[OutcomeOut.of(r, r.enrolment_id in known) for r in found], limit=limit, offset=offset)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vru_referrals.domain.model import Referral, ReferralSource, ReferralStatus
+from vru_referrals.adapters import orm
+from vru_referrals.domain.model import OPEN_STATUSES, Referral, ReferralSource, ReferralStatus
 
 
 class ReferralRepository:
@@ -29,12 +30,33 @@ class ReferralRepository:
             self.seen.add(referral)
         return referral
 
+    async def earliest_open(self, subject_id: uuid.UUID, programme_id: uuid.UUID) -> Referral | None:
+        """The first open referral of a subject to a programme, which a new one would duplicate."""
+        query = (
+            select(Referral)
+            .where(Referral.subject_id == subject_id, Referral.programme_id == programme_id,
+                   Referral.status.in_(OPEN_STATUSES))
+            .order_by(Referral.received_at, Referral.id)
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def move_to_subject(self, from_subjects: Sequence[uuid.UUID], subject_id: uuid.UUID, pseudonym: str,
+                              key_version: int) -> None:
+        """Point the referrals of absorbed subjects at the subject that absorbed them."""
+        await self._session.execute(
+            update(orm.referrals)
+            .where(orm.referrals.c.subject_id.in_(list(from_subjects)))
+            .values(subject_id=subject_id, subject_pseudonym=pseudonym, pseudonym_key_version=key_version)
+        )
+
     async def list(
         self,
         *,
         source: ReferralSource | None,
         status: ReferralStatus | None,
         programme_id: uuid.UUID | None,
+        possible_duplicate: bool | None,
         limit: int,
         offset: int,
     ) -> Sequence[Referral]:
@@ -45,4 +67,8 @@ class ReferralRepository:
             query = query.where(Referral.status == status)
         if programme_id is not None:
             query = query.where(Referral.programme_id == programme_id)
+        if possible_duplicate is True:
+            query = query.where(Referral.possible_duplicate_of.is_not(None))
+        elif possible_duplicate is False:
+            query = query.where(Referral.possible_duplicate_of.is_(None))
         return (await self._session.execute(query)).scalars().all()

@@ -1,4 +1,9 @@
-"""The Referral aggregate: what was referred, about whom, and where it is in its lifecycle."""
+"""The Referral aggregate: what was referred, about whom, on what lawful basis, and its lifecycle.
+
+received -> accepted | declined | withdrawn
+accepted -> enrolled (the enrolment started) | withdrawn | closed
+enrolled -> closed (the enrolment ended)
+"""
 
 from __future__ import annotations
 
@@ -7,45 +12,59 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from vru_shared.contracts.referrals import ReferralReceived
+from vru_shared.contracts.referrals import (
+    ReferralAccepted,
+    ReferralClosed,
+    ReferralDeclined,
+    ReferralEnrolled,
+    ReferralReceived,
+    ReferralWithdrawn,
+)
 from vru_shared.events import IntegrationEvent
 
-from vru_referrals.domain.subjects import IdentifierType, age_band
+from vru_referrals.domain.code_lists import catalogue
+from vru_referrals.domain.errors import (
+    EnrolmentNotYetSeen,
+    IllegalTransition,
+    InvalidIdentifier,
+    InvalidReferral,
+)
+from vru_referrals.domain.identifiers import Identifier, check_one_per_type
+from vru_referrals.domain.lawful_basis import LawfulBasis, LawfulBasisRecord
+from vru_referrals.domain.people import ContactDetails, Ethnicity, EthnicityCoding, Sex, YoungPerson
+from vru_referrals.domain.programmes import Programme
+from vru_referrals.domain.source_details import ReferralSource, SourceDetails
+from vru_referrals.domain.subjects import Subject, age_band
+from vru_referrals.domain.uk_calendar import uk_date
 
+__all__ = [
+    "IllegalTransition", "InvalidIdentifier", "InvalidReferral", "LawfulBasis", "LawfulBasisRecord", "Referral",
+    "ReferralSource", "ReferralStatus",
+]
 
-class ReferralSource(StrEnum):
-    CUSTODY = "custody"
-    EMERGENCY_DEPARTMENT = "emergency_department"
-    SCHOOL = "school"
+ENROLMENT_ENDED = "enrolment_ended"
+NOTE_LIMIT = 1000
 
 
 class ReferralStatus(StrEnum):
     RECEIVED = "received"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
     ENROLLED = "enrolled"
+    CLOSED = "closed"
 
 
-class IllegalTransition(Exception):
-    """The referral's current status does not allow this change."""
+OPEN_STATUSES = (ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED, ReferralStatus.ENROLLED)
 
 
-class InvalidReferral(ValueError):
-    """A referral that breaks a rule of the domain."""
-
-
-@dataclass(frozen=True)
-class Subject:
-    date_of_birth: date
-    identifier_type: IdentifierType
-    identifier: str
-    pseudonym: str
-    pseudonym_key_version: int
-
-
-@dataclass(frozen=True)
-class Consent:
-    given: bool
-    recorded_by: str
-    recorded_at: datetime
+def _note(note: str | None, reason: str) -> str | None:
+    text = " ".join(note.split()) if note else None
+    if reason == "other" and not text:
+        raise InvalidReferral("a note is needed when the reason is other", field="note")
+    if text and len(text) > NOTE_LIMIT:
+        raise InvalidReferral(f"a note has at most {NOTE_LIMIT} characters", field="note")
+    return text
 
 
 @dataclass(eq=False)
@@ -53,19 +72,43 @@ class Referral:
     id: uuid.UUID
     programme_id: uuid.UUID
     source: ReferralSource
+    source_details: SourceDetails
     referred_at: datetime
+    index_event_at: datetime
+    received_at: datetime
+    # The young person, as the referrer sent them; none of this leaves the service.
+    given_name: str
+    family_name: str
     date_of_birth: date
-    identifier_type: IdentifierType
-    identifier: str
+    sex: Sex
+    ethnicity_coding: EthnicityCoding | None
+    ethnicity_code_given: str | None
+    ethnicity: str | None
+    ethnicity_group: str
+    contact: ContactDetails
+    postcode_district: str | None
+    identifiers: tuple[Identifier, ...]
+    subject_id: uuid.UUID
     subject_pseudonym: str
     pseudonym_key_version: int
-    consent_given: bool
-    consent_recorded_by: str
-    consent_recorded_at: datetime
+    risk_factors: tuple[str, ...]
+    lawful_basis: LawfulBasis
+    consent_recorded_by: str | None
+    consent_recorded_at: datetime | None
+    lawful_basis_justification: str | None
     status: ReferralStatus
-    received_at: datetime
+    possible_duplicate_of: uuid.UUID | None = None
+    decided_at: datetime | None = None
+    decision_reason: str | None = None
+    decision_note: str | None = None
+    withdrawn_at: datetime | None = None
+    withdrawal_reason: str | None = None
+    withdrawal_note: str | None = None
     enrolment_id: uuid.UUID | None = None
     enrolled_at: datetime | None = None
+    closed_at: datetime | None = None
+    closure_reason: str | None = None
+    closure_note: str | None = None
     events: list[IntegrationEvent] = field(default_factory=list, repr=False)
 
     @classmethod
@@ -73,63 +116,213 @@ class Referral:
         cls,
         *,
         referral_id: uuid.UUID,
-        programme_id: uuid.UUID,
-        source: ReferralSource,
+        programme: Programme,
+        details: SourceDetails,
         referred_at: datetime,
+        index_event_at: datetime,
+        young_person: YoungPerson,
+        identifiers: tuple[Identifier, ...],
         subject: Subject,
-        consent: Consent,
+        risk_factors: tuple[str, ...] | list[str],
+        lawful_basis: LawfulBasisRecord,
+        possible_duplicate_of: uuid.UUID | None = None,
         now: datetime | None = None,
     ) -> Referral:
         now = now or datetime.now(UTC)
+        for name, moment in (("referred_at", referred_at), ("index_event_at", index_event_at)):
+            if moment.tzinfo is None:
+                raise InvalidReferral(f"{name} needs a time zone", field=name)
         if referred_at > now:
-            raise InvalidReferral("referred_at is in the future")
-        if subject.date_of_birth >= referred_at.date():
-            raise InvalidReferral("date_of_birth must be before the referral date")
-        if not consent.given:
-            raise InvalidReferral("a referral needs the young person's consent")
-        if consent.recorded_at > now:
-            raise InvalidReferral("consent.recorded_at is in the future")
+            raise InvalidReferral("referred_at is in the future", field="referred_at")
+        if index_event_at > referred_at:
+            raise InvalidReferral("index_event_at is after referred_at: the referral follows its index event",
+                                  field="index_event_at")
+        details.check_against(index_event_at=index_event_at, referred_at=referred_at)
+        if young_person.date_of_birth >= uk_date(index_event_at):
+            raise InvalidReferral("date_of_birth must be before the day of the index event",
+                                  field="young_person/date_of_birth")
+        if lawful_basis.consent_recorded_at is not None and lawful_basis.consent_recorded_at > now:
+            raise InvalidReferral("consent recorded_at is in the future", field="lawful_basis/recorded_at")
+        check_one_per_type(identifiers)
+        factors = _risk_factors(risk_factors)
+        referral_day = uk_date(referred_at)
+        programme.check_eligible(source=details.source.value, date_of_birth=young_person.date_of_birth,
+                                 on=referral_day)
+        person = young_person
         referral = cls(
             id=referral_id,
-            programme_id=programme_id,
-            source=source,
+            programme_id=programme.id,
+            source=details.source,
+            source_details=details,
             referred_at=referred_at,
-            date_of_birth=subject.date_of_birth,
-            identifier_type=subject.identifier_type,
-            identifier=subject.identifier,
+            index_event_at=index_event_at,
+            received_at=now,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            date_of_birth=person.date_of_birth,
+            sex=person.sex,
+            ethnicity_coding=person.ethnicity.coding,
+            ethnicity_code_given=person.ethnicity.code_given,
+            ethnicity=person.ethnicity.category,
+            ethnicity_group=person.ethnicity.group,
+            contact=person.contact,
+            postcode_district=person.postcode_district,
+            identifiers=tuple(identifiers),
+            subject_id=subject.id,
             subject_pseudonym=subject.pseudonym,
             pseudonym_key_version=subject.pseudonym_key_version,
-            consent_given=consent.given,
-            consent_recorded_by=consent.recorded_by,
-            consent_recorded_at=consent.recorded_at,
+            risk_factors=factors,
+            lawful_basis=lawful_basis.basis,
+            consent_recorded_by=lawful_basis.consent_recorded_by,
+            consent_recorded_at=lawful_basis.consent_recorded_at,
+            lawful_basis_justification=lawful_basis.justification,
             status=ReferralStatus.RECEIVED,
-            received_at=now,
+            possible_duplicate_of=possible_duplicate_of,
         )
         referral.events.append(
             ReferralReceived(
                 referral_id=referral.id,
-                programme_id=programme_id,
-                source=source.value,
-                subject_pseudonym=subject.pseudonym,
-                pseudonym_key_version=subject.pseudonym_key_version,
+                programme_id=referral.programme_id,
+                source=referral.source.value,
+                subject_pseudonym=referral.subject_pseudonym,
+                pseudonym_key_version=referral.pseudonym_key_version,
                 age_band=referral.age_band,
+                sex=referral.sex.value,
+                ethnicity=referral.ethnicity,
+                ethnicity_group=referral.ethnicity_group,
+                postcode_district=referral.postcode_district,
                 referred_at=referred_at,
-                received_on=now.date(),
+                index_event_at=index_event_at,
+                received_at=now,
+                risk_factors=list(factors),
+                lawful_basis=referral.lawful_basis.value,
+                possible_duplicate_of=possible_duplicate_of,
             )
         )
         return referral
 
     @property
+    def referral_date(self) -> date:
+        return uk_date(self.referred_at)
+
+    @property
     def age_band(self) -> str:
-        return age_band(self.date_of_birth, self.referred_at.date())
+        return age_band(self.date_of_birth, self.referral_date)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def young_person(self) -> YoungPerson:
+        return YoungPerson(
+            given_name=self.given_name,
+            family_name=self.family_name,
+            date_of_birth=self.date_of_birth,
+            sex=self.sex,
+            ethnicity=Ethnicity(self.ethnicity_coding, self.ethnicity_code_given, self.ethnicity,
+                                self.ethnicity_group),
+            contact=self.contact,
+        )
+
+    # --- decisions by the provider --------------------------------------------------------------
+
+    def _require(self, allowed: tuple[ReferralStatus, ...], doing: str) -> None:
+        if self.status not in allowed:
+            which = " or ".join(s.value for s in allowed)
+            raise IllegalTransition(
+                f"the referral is {self.status.value}; only a {which} referral can be {doing}",
+                status=self.status.value,
+            )
+
+    def accept(self, *, now: datetime | None = None) -> None:
+        self._require((ReferralStatus.RECEIVED,), "accepted")
+        self._accept(now or datetime.now(UTC))
+
+    def _accept(self, when: datetime) -> None:
+        self.status = ReferralStatus.ACCEPTED
+        self.decided_at = when
+        self.events.append(ReferralAccepted(referral_id=self.id, programme_id=self.programme_id, decided_at=when))
+
+    def decline(self, *, reason: str, note: str | None = None, now: datetime | None = None) -> None:
+        self._require((ReferralStatus.RECEIVED,), "declined")
+        catalogue()["decline_reasons"].require(reason, field="reason")
+        self.decision_note = _note(note, reason)
+        self.status = ReferralStatus.DECLINED
+        self.decided_at = now or datetime.now(UTC)
+        self.decision_reason = reason
+        self.events.append(ReferralDeclined(referral_id=self.id, programme_id=self.programme_id,
+                                            decided_at=self.decided_at, reason=reason))
+
+    def withdraw(self, *, reason: str, note: str | None = None, now: datetime | None = None) -> None:
+        self._require((ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED), "withdrawn")
+        catalogue()["withdrawal_reasons"].require(reason, field="reason")
+        self.withdrawal_note = _note(note, reason)
+        self.status = ReferralStatus.WITHDRAWN
+        self.withdrawn_at = now or datetime.now(UTC)
+        self.withdrawal_reason = reason
+        self.events.append(ReferralWithdrawn(referral_id=self.id, programme_id=self.programme_id,
+                                             withdrawn_at=self.withdrawn_at, reason=reason))
+
+    def close(self, *, reason: str, note: str | None = None, now: datetime | None = None) -> None:
+        """Close an accepted referral that will not become an enrolment."""
+        if self.status is ReferralStatus.ENROLLED:
+            raise IllegalTransition(
+                "the referral is enrolled; it closes when its enrolment ends in the interventions service",
+                status=self.status.value,
+            )
+        self._require((ReferralStatus.ACCEPTED,), "closed")
+        entry = catalogue()["closure_reasons"].require(reason, field="reason")
+        if not entry.attributes.get("provider_may_choose", True):
+            raise InvalidReferral(f"{reason} is set by the platform, not given by a provider", field="reason")
+        self.closure_note = _note(note, reason)
+        self._close(reason, now or datetime.now(UTC))
+
+    def _close(self, reason: str, when: datetime) -> None:
+        self.status = ReferralStatus.CLOSED
+        self.closed_at = when
+        self.closure_reason = reason
+        self.events.append(ReferralClosed(referral_id=self.id, programme_id=self.programme_id,
+                                          closed_at=when, reason=reason))
+
+    # --- facts from the interventions service ---------------------------------------------------
 
     def mark_enrolled(self, enrolment_id: uuid.UUID, enrolled_at: datetime) -> None:
+        """The provider started an enrolment from this referral; a repeat of the same start changes nothing."""
+        if self.enrolment_id == enrolment_id and self.status in (ReferralStatus.ENROLLED, ReferralStatus.CLOSED):
+            return
         if self.status is ReferralStatus.ENROLLED:
-            if self.enrolment_id == enrolment_id:
-                return
-            raise IllegalTransition(f"referral {self.id} is already enrolled in {self.enrolment_id}")
-        if self.status is not ReferralStatus.RECEIVED:
-            raise IllegalTransition(f"a {self.status} referral cannot be enrolled")
+            raise IllegalTransition(f"the referral is already enrolled in {self.enrolment_id}",
+                                    status=self.status.value)
+        self._require((ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED), "enrolled")
+        if self.status is ReferralStatus.RECEIVED:
+            # Enrolling is the provider's acceptance, whether or not it was recorded first.
+            self._accept(enrolled_at)
         self.status = ReferralStatus.ENROLLED
         self.enrolment_id = enrolment_id
         self.enrolled_at = enrolled_at
+        self.events.append(ReferralEnrolled(referral_id=self.id, programme_id=self.programme_id,
+                                            enrolment_id=enrolment_id, enrolled_at=enrolled_at))
+
+    def enrolment_ended(self, enrolment_id: uuid.UUID, *, now: datetime | None = None) -> None:
+        """The enrolment from this referral ended: the referral closes."""
+        if self.status is ReferralStatus.CLOSED and self.enrolment_id == enrolment_id:
+            return
+        if self.status in (ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED):
+            raise EnrolmentNotYetSeen(
+                f"enrolment {enrolment_id} of referral {self.id} ended before its start reached this service"
+            )
+        if self.status is ReferralStatus.ENROLLED and self.enrolment_id != enrolment_id:
+            raise IllegalTransition(
+                f"the referral is enrolled in {self.enrolment_id}, not in {enrolment_id}", status=self.status.value
+            )
+        self._require((ReferralStatus.ENROLLED,), "closed by its enrolment ending")
+        self._close(ENROLMENT_ENDED, now or datetime.now(UTC))
+
+
+def _risk_factors(codes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    known = catalogue()["risk_factors"]
+    for index, code in enumerate(codes):
+        known.require(code, field=f"risk_factors/{index}")
+    # A factor named twice is still one factor.
+    return tuple(dict.fromkeys(codes))

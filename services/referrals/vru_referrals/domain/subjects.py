@@ -1,75 +1,64 @@
-"""The young person behind a referral: identifier checks, the keyed pseudonym and age bands."""
+"""The pseudonymous subject behind referrals, how identifiers link referrals to it, and age bands.
+
+Each identifier a referrer sends is kept only as a keyed pseudonym that points at one subject.
+Referrals that share any identifier (the same NHS number from custody and from A&E, say) are of
+one subject, whose own pseudonym is what events carry. When a referral's identifiers point at
+two subjects (custody gave a PNC ID, A&E an NHS number, a school both), they are one person:
+the older subject absorbs the newer.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-from datetime import date
-from enum import StrEnum
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from vru_referrals.domain.identifiers import IdentifierType, InvalidIdentifier, normalise, pseudonym
+
+# Identifier checks moved to domain.identifiers; these names stay importable from here for
+# the callers (the demo data among them) that found them here.
+__all__ = ["AGE_BANDS", "IdentifierType", "InvalidIdentifier", "Subject", "SubjectIdentifier", "age_band", "age_on",
+           "choose_survivor", "normalise", "pseudonym", "subject_pseudonym"]
 
 
-class IdentifierType(StrEnum):
-    NHS_NUMBER = "nhs_number"
-    PNC_ID = "pnc_id"
-    UPN = "upn"
-    LOCAL = "local"
+def subject_pseudonym(key: bytes, subject_id: uuid.UUID) -> str:
+    """The subject's public name: HMAC-SHA256 of its internal id, so it reveals no identifier."""
+    return hmac.new(key, f"subject:{subject_id}".encode(), hashlib.sha256).hexdigest()
 
 
-class InvalidIdentifier(ValueError):
-    """An identifier that fails its format or check digit."""
+@dataclass(eq=False)
+class Subject:
+    id: uuid.UUID
+    pseudonym: str
+    pseudonym_key_version: int
+    created_at: datetime
+    merged_into: uuid.UUID | None = None
+
+    @classmethod
+    def new(cls, *, key: bytes, key_version: int, now: datetime) -> Subject:
+        subject_id = uuid.uuid4()
+        return cls(id=subject_id, pseudonym=subject_pseudonym(key, subject_id),
+                   pseudonym_key_version=key_version, created_at=now)
 
 
-def _nhs_number(value: str) -> str:
-    digits = re.sub(r"[\s-]", "", value)
-    if not re.fullmatch(r"[0-9]{10}", digits):
-        raise InvalidIdentifier("an NHS number has 10 digits")
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    if check == 10 or check != int(digits[9]):
-        raise InvalidIdentifier("the NHS number's check digit is wrong")
-    return digits
+@dataclass(eq=False)
+class SubjectIdentifier:
+    """One identifier's pseudonym and the subject it belongs to; never the identifier itself."""
+
+    pseudonym: str
+    subject_id: uuid.UUID
+    identifier_type: IdentifierType
+    pseudonym_key_version: int
+    linked_at: datetime
 
 
-def _pnc_id(value: str) -> str:
-    text = re.sub(r"\s", "", value).upper()
-    if not re.fullmatch(r"[0-9]{2,4}/[0-9]{1,7}[A-Z]", text):
-        raise InvalidIdentifier("a PNC ID looks like YY/NNNNNNNA")
-    return text
-
-
-def _upn(value: str) -> str:
-    text = re.sub(r"\s", "", value).upper()
-    if not re.fullmatch(r"[A-Z][0-9]{11}[0-9A-Z]", text):
-        raise InvalidIdentifier("a UPN has a check letter, 11 digits and a final digit or letter")
-    return text
-
-
-def _local(value: str) -> str:
-    text = value.strip()
-    if not 1 <= len(text) <= 64:
-        raise InvalidIdentifier("a local id has 1 to 64 characters")
-    return text
-
-
-_NORMALISERS = {
-    IdentifierType.NHS_NUMBER: _nhs_number,
-    IdentifierType.PNC_ID: _pnc_id,
-    IdentifierType.UPN: _upn,
-    IdentifierType.LOCAL: _local,
-}
-
-
-def normalise(kind: IdentifierType, value: str) -> str:
-    """The canonical form of an identifier, so one person always gets one pseudonym."""
-    return _NORMALISERS[kind](value)
-
-
-def pseudonym(key: bytes, kind: IdentifierType, normalised: str) -> str:
-    """HMAC-SHA256 over the normalised identifier: stable for a key, meaningless without it."""
-    return hmac.new(key, f"{kind.value}:{normalised}".encode(), hashlib.sha256).hexdigest()
+def choose_survivor(subjects: Sequence[Subject]) -> tuple[Subject, list[Subject]]:
+    """Of subjects found to be one person, the one that stays (the oldest) and those it absorbs."""
+    ordered = sorted(subjects, key=lambda s: (s.created_at, str(s.id)))
+    return ordered[0], ordered[1:]
 
 
 AGE_BANDS = ((0, 9, "under 10"), (10, 14, "10-14"), (15, 17, "15-17"), (18, 20, "18-20"), (21, 24, "21-24"))

@@ -1,52 +1,58 @@
-"""HTTP routes of the referrals service."""
+"""HTTP routes of the referrals service: referring a young person, and the provider's decisions."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from vru_shared.problems import PROBLEM_RESPONSES, InvalidParam, Problem
 
-from vru_referrals.domain.model import InvalidReferral, ReferralSource, ReferralStatus
-from vru_referrals.domain.subjects import InvalidIdentifier
+from vru_referrals.domain.errors import IllegalTransition, InvalidReferral, NotEligible
+from vru_referrals.domain.model import Referral, ReferralSource, ReferralStatus
 from vru_referrals.entrypoints.deps import PseudonymKeyDep, UowDep
-from vru_referrals.entrypoints.schemas import ReferralIn, ReferralOut, ReferralPage
+from vru_referrals.entrypoints.requests import CloseIn, DeclineIn, ReferralIn, WithdrawIn
+from vru_referrals.entrypoints.responses import ReferralOut, ReferralPage, ReferralSummary
+from vru_referrals.entrypoints.routing import BodyPointerRoute
 from vru_referrals.service_layer import handlers
-from vru_referrals.service_layer.commands import MakeReferral
+from vru_referrals.service_layer.commands import AcceptReferral, CloseReferral, DeclineReferral, WithdrawReferral
 
-router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses=PROBLEM_RESPONSES,
+                   route_class=BodyPointerRoute)
+
+
+def invalid(exc: InvalidReferral) -> Problem:
+    pointer = "/body/" + exc.field if exc.field else "/body"
+    return Problem(422, f"The request is not valid: {pointer}: {exc.detail}", kind="validation-error",
+                   title="Invalid request", errors=[InvalidParam(pointer=pointer, detail=exc.detail)])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReferralOut)
-async def create_referral(body: ReferralIn, uow: UowDep, key: PseudonymKeyDep, response: Response) -> ReferralOut:
+async def create_referral(
+    body: Annotated[ReferralIn, Body()], uow: UowDep, key: PseudonymKeyDep, response: Response
+) -> ReferralOut:
     """Refer a young person to a programme."""
-    cmd = MakeReferral(
-        programme_id=body.programme_id,
-        source=body.source,
-        referred_at=body.referred_at,
-        date_of_birth=body.subject.date_of_birth,
-        identifier_type=body.subject.identifier.type,
-        identifier=body.subject.identifier.value,
-        consent_given=body.consent.given,
-        consent_recorded_by=body.consent.recorded_by,
-        consent_recorded_at=body.consent.recorded_at,
-    )
     try:
-        referral = await handlers.make_referral(cmd, uow, key)
-    except InvalidIdentifier as exc:
-        raise Problem(422, str(exc), kind="validation-error", title="Invalid request",
-                      errors=[InvalidParam(pointer="/body/subject/identifier/value", detail=str(exc))]) from exc
+        referral = await handlers.make_referral(body.to_command(), uow, key)
     except InvalidReferral as exc:
-        raise Problem(422, str(exc), kind="invalid-referral", title="Referral not acceptable") from exc
+        raise invalid(exc) from exc
+    except NotEligible as exc:
+        raise Problem(422, exc.detail, kind=exc.kind, title="The programme does not take this referral",
+                      errors=[InvalidParam(pointer=f"/body/{exc.field}", detail=exc.detail)]) from exc
+    except handlers.UnknownProgramme as exc:
+        detail = (f"programme {exc.programme_id} is not known to the referrals service. If it was created moments "
+                  "ago, its details may still be on their way here: retry shortly.")
+        raise Problem(422, detail, kind="unknown-programme", title="Unknown programme",
+                      errors=[InvalidParam(pointer="/body/programme_id", detail=detail)]) from exc
     response.headers["Location"] = f"/v1/referrals/{referral.id}"
     return ReferralOut.of(referral)
 
 
 @router.get("/{referral_id}", response_model=ReferralOut)
 async def get_referral(referral_id: uuid.UUID, uow: UowDep) -> ReferralOut:
-    """Read one referral."""
+    """Read one referral, with what the referrer sent."""
     async with uow:
         referral = await uow.referrals.get(referral_id)
     if referral is None:
@@ -60,12 +66,52 @@ async def list_referrals(
     source: ReferralSource | None = None,
     status: ReferralStatus | None = None,
     programme_id: uuid.UUID | None = None,
+    possible_duplicate: Annotated[
+        bool | None, Query(description="true: only referrals flagged as possible duplicates; false: only the others.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ReferralPage:
-    """List referrals, newest first."""
+    """List referrals, newest first, without identifying details."""
     async with uow:
-        found = await uow.referrals.list(
-            source=source, status=status, programme_id=programme_id, limit=limit, offset=offset
-        )
-    return ReferralPage(items=[ReferralOut.of(r) for r in found], limit=limit, offset=offset)
+        found = await uow.referrals.list(source=source, status=status, programme_id=programme_id,
+                                         possible_duplicate=possible_duplicate, limit=limit, offset=offset)
+    return ReferralPage(items=[ReferralSummary.of(r) for r in found], limit=limit, offset=offset)
+
+
+async def _transition(referral_id: uuid.UUID, run: Callable[[], Awaitable[Referral]]) -> ReferralOut:
+    try:
+        return ReferralOut.of(await run())
+    except handlers.ReferralNotFound as exc:
+        raise Problem(404, f"no referral {referral_id}") from exc
+    except IllegalTransition as exc:
+        raise Problem(409, str(exc), kind="illegal-transition", title="Not possible in the referral's status") from exc
+    except InvalidReferral as exc:
+        raise invalid(exc) from exc
+
+
+@router.post("/{referral_id}/accept", response_model=ReferralOut)
+async def accept_referral(referral_id: uuid.UUID, uow: UowDep) -> ReferralOut:
+    """Accept a received referral."""
+    return await _transition(referral_id, lambda: handlers.accept_referral(AcceptReferral(referral_id), uow))
+
+
+@router.post("/{referral_id}/decline", response_model=ReferralOut)
+async def decline_referral(referral_id: uuid.UUID, body: DeclineIn, uow: UowDep) -> ReferralOut:
+    """Decline a received referral, with a coded reason."""
+    cmd = DeclineReferral(referral_id, body.reason, body.note)
+    return await _transition(referral_id, lambda: handlers.decline_referral(cmd, uow))
+
+
+@router.post("/{referral_id}/withdraw", response_model=ReferralOut)
+async def withdraw_referral(referral_id: uuid.UUID, body: WithdrawIn, uow: UowDep) -> ReferralOut:
+    """Withdraw a received or accepted referral, with a coded reason."""
+    cmd = WithdrawReferral(referral_id, body.reason, body.note)
+    return await _transition(referral_id, lambda: handlers.withdraw_referral(cmd, uow))
+
+
+@router.post("/{referral_id}/close", response_model=ReferralOut)
+async def close_referral(referral_id: uuid.UUID, body: CloseIn, uow: UowDep) -> ReferralOut:
+    """Close an accepted referral that will not become an enrolment, with a coded reason."""
+    cmd = CloseReferral(referral_id, body.reason, body.note)
+    return await _transition(referral_id, lambda: handlers.close_referral(cmd, uow))

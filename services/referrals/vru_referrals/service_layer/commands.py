@@ -4,20 +4,47 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from vru_referrals.domain.model import ReferralSource
-from vru_referrals.domain.subjects import IdentifierType
+from vru_referrals.domain.identifiers import Identifier
+from vru_referrals.domain.model import LawfulBasisRecord
+from vru_referrals.domain.people import YoungPerson
+from vru_referrals.domain.source_details import SourceDetails
 
 
 @dataclass(frozen=True)
 class MakeReferral:
     programme_id: uuid.UUID
-    source: ReferralSource
+    details: SourceDetails
     referred_at: datetime
-    date_of_birth: date
-    identifier_type: IdentifierType
-    identifier: str
-    consent_given: bool
-    consent_recorded_by: str
-    consent_recorded_at: datetime
+    index_event_at: datetime
+    young_person: YoungPerson
+    identifiers: tuple[Identifier, ...]
+    risk_factors: tuple[str, ...]
+    lawful_basis: LawfulBasisRecord
+
+
+@dataclass(frozen=True)
+class AcceptReferral:
+    referral_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class DeclineReferral:
+    referral_id: uuid.UUID
+    reason: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class WithdrawReferral:
+    referral_id: uuid.UUID
+    reason: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CloseReferral:
+    referral_id: uuid.UUID
+    reason: str
+    note: str | None = None

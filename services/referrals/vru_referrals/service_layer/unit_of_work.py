@@ -1,4 +1,4 @@
-"""The referrals unit of work: the referral repository over one transaction."""
+"""The referrals unit of work: referrals, subjects and programmes over one transaction."""
 
 from __future__ import annotations
 
@@ -8,14 +8,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vru_shared.unit_of_work import RecordsEvents, UnitOfWork
 
+from vru_referrals.adapters.programmes import ProgrammeRepository
 from vru_referrals.adapters.repository import ReferralRepository
+from vru_referrals.adapters.subjects import SubjectRepository
 
 
 class ReferralsUnitOfWork(UnitOfWork):
     referrals: ReferralRepository
+    subjects: SubjectRepository
+    programmes: ProgrammeRepository
 
     def start(self, session: AsyncSession) -> None:
         self.referrals = ReferralRepository(session)
+        self.subjects = SubjectRepository(session)
+        self.programmes = ProgrammeRepository(session)
 
     def aggregates(self) -> Iterable[RecordsEvents]:
         return self.referrals.seen

@@ -1,0 +1,163 @@
+"""Programmes: commissioned interventions, whom they accept, when they run and how many they take."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, get_args
+
+from vru_shared.contracts.interventions import ProgrammeCreated, ProgrammeUpdated
+from vru_shared.contracts.referrals import ReferralSource
+from vru_shared.events import IntegrationEvent
+
+# The order of the contract, so a programme's sources always read the same way.
+REFERRAL_SOURCES: tuple[str, ...] = get_args(ReferralSource)
+YOUNGEST, OLDEST = 8, 30
+NAME_LENGTH = 200
+
+# What a caller may set; the rest (id, times) is the programme's own.
+TERMS = ("name", "provider", "tier", "accepted_sources", "min_age", "max_age", "capacity", "active_from",
+         "active_to")
+
+
+class PreventionTier(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    TERTIARY = "tertiary"
+
+
+class InvalidProgramme(ValueError):
+    """Terms that break a rule of the domain, by the term each rule names."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{term}: {why}" for term, why in problems.items()))
+        self.problems = problems
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text_problem(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "must not be empty"
+    if len(value.strip()) > NAME_LENGTH:
+        return f"has more than {NAME_LENGTH} characters"
+    return None
+
+
+def _normalised(terms: dict[str, Any], changed: frozenset[str] = frozenset(TERMS)) -> dict[str, Any]:
+    """The terms checked as a whole; raises with every problem found, so one answer names them all.
+
+    A rule between two terms is laid at the one the caller `changed`, the later one if both.
+    """
+    problems: dict[str, str] = {}
+    for name in ("name", "provider"):
+        if why := _text_problem(terms[name]):
+            problems[name] = why
+    try:
+        tier = PreventionTier(terms["tier"])
+    except ValueError:
+        problems["tier"] = "must be one of " + ", ".join(PreventionTier)
+        tier = None
+    sources = terms["accepted_sources"]
+    unknown = [s for s in sources if s not in REFERRAL_SOURCES] if isinstance(sources, list | tuple) else None
+    if unknown is None or not sources:
+        problems["accepted_sources"] = "must name at least one referral source"
+    elif unknown:
+        problems["accepted_sources"] = f"unknown referral source {unknown[0]!r}"
+    min_age, max_age = terms["min_age"], terms["max_age"]
+    for name, age in (("min_age", min_age), ("max_age", max_age)):
+        if not _is_int(age) or not YOUNGEST <= age <= OLDEST:
+            problems[name] = f"must be a whole number of years from {YOUNGEST} to {OLDEST}"
+    if "min_age" not in problems and "max_age" not in problems and min_age > max_age:
+        if "max_age" in changed:
+            problems["max_age"] = "must not be below min_age"
+        else:
+            problems["min_age"] = "must not be above max_age"
+    capacity = terms["capacity"]
+    if capacity is not None and (not _is_int(capacity) or capacity < 1):
+        problems["capacity"] = "must be a positive whole number, or null for no limit"
+    active_from, active_to = terms["active_from"], terms["active_to"]
+    if not isinstance(active_from, date):
+        problems["active_from"] = "must be a date"
+    elif active_to is not None and active_to < active_from:
+        if "active_to" in changed:
+            problems["active_to"] = "must not be before active_from"
+        else:
+            problems["active_from"] = "must not be after active_to"
+    if problems:
+        raise InvalidProgramme(problems)
+    return {
+        **terms,
+        "name": terms["name"].strip(),
+        "provider": terms["provider"].strip(),
+        "tier": tier,
+        "accepted_sources": [s for s in REFERRAL_SOURCES if s in sources],
+    }
+
+
+@dataclass(eq=False)
+class Programme:
+    id: uuid.UUID
+    name: str
+    provider: str
+    tier: PreventionTier
+    accepted_sources: list[str]
+    min_age: int
+    max_age: int
+    capacity: int | None
+    active_from: date
+    active_to: date | None
+    created_at: datetime
+    updated_at: datetime | None = None
+    events: list[IntegrationEvent] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        name: str,
+        provider: str,
+        tier: PreventionTier | str,
+        accepted_sources: list[str],
+        min_age: int,
+        max_age: int,
+        active_from: date,
+        capacity: int | None = None,
+        active_to: date | None = None,
+        now: datetime | None = None,
+    ) -> Programme:
+        terms = _normalised({
+            "name": name, "provider": provider, "tier": tier, "accepted_sources": accepted_sources,
+            "min_age": min_age, "max_age": max_age, "capacity": capacity, "active_from": active_from,
+            "active_to": active_to,
+        })
+        programme = cls(id=uuid.uuid4(), created_at=now or datetime.now(UTC), **terms)
+        programme.events.append(ProgrammeCreated(programme_id=programme.id, **programme.terms()))
+        return programme
+
+    def terms(self) -> dict[str, Any]:
+        return {term: getattr(self, term) for term in TERMS}
+
+    def revise(self, changes: dict[str, Any], *, now: datetime | None = None) -> bool:
+        """Apply a partial change checked against the whole; True when anything changed."""
+        unknown = set(changes) - set(TERMS)
+        if unknown:
+            raise TypeError(f"not a term of a programme: {', '.join(sorted(unknown))}")
+        revised = _normalised({**self.terms(), **changes}, frozenset(changes))
+        if revised == self.terms():
+            return False
+        for term, value in revised.items():
+            setattr(self, term, value)
+        self.updated_at = now or datetime.now(UTC)
+        self.events.append(ProgrammeUpdated(programme_id=self.id, **self.terms()))
+        return True
+
+    def is_active_on(self, day: date) -> bool:
+        return self.active_from <= day and (self.active_to is None or day <= self.active_to)
+
+    def has_place(self, active_enrolments: int) -> bool:
+        return self.capacity is None or active_enrolments < self.capacity

@@ -1,0 +1,160 @@
+"""What the outcomes service knows of other services' things, kept current by their events only.
+
+Events of different producers arrive in any order, so each projection is built to take them
+so: a referral's transitions may arrive before it is received (the row starts as a
+placeholder and fills in), and its status is read from the transitions' own timestamps
+rather than from the order their events came in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# Periods are UK calendar months and financial years, so a referral's day is its day in England.
+UK = ZoneInfo("Europe/London")
+
+
+def uk_date(moment: datetime) -> date:
+    return moment.astimezone(UK).date()
+
+
+@dataclass(eq=False)
+class ProgrammeRecord:
+    id: uuid.UUID
+    name: str
+    provider: str
+    tier: str | None = None
+
+
+@dataclass(eq=False)
+class CohortMember:
+    """One enrolment, as the outcomes service knows it: pseudonymous and coarse."""
+
+    enrolment_id: uuid.UUID
+    referral_id: uuid.UUID
+    programme_id: uuid.UUID
+    subject_pseudonym: str
+    start_date: date
+    started_at: datetime | None = None
+    end_date: date | None = None
+    exit_reason: str | None = None
+    first_contact_at: datetime | None = None
+
+    def ended(self, end_date: date, exit_reason: str) -> None:
+        self.end_date = end_date
+        self.exit_reason = exit_reason
+
+    def contacted(self, contact_at: datetime) -> None:
+        if self.first_contact_at is None or contact_at < self.first_contact_at:
+            self.first_contact_at = contact_at
+
+
+class ReferralStatus(StrEnum):
+    # Only transitions have arrived so far; the referral's own event is still on its way.
+    AWAITING_RECEIPT = "awaiting_receipt"
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    ENROLLED = "enrolled"
+    CLOSED = "closed"
+
+
+# Two transitions stamped with the same instant are ordered as the lifecycle orders them.
+_LIFECYCLE = [
+    ReferralStatus.RECEIVED,
+    ReferralStatus.ACCEPTED,
+    ReferralStatus.DECLINED,
+    ReferralStatus.ENROLLED,
+    ReferralStatus.WITHDRAWN,
+    ReferralStatus.CLOSED,
+]
+
+
+@dataclass(eq=False)
+class ReferralRecord:
+    """A referral's coarse attributes and the moment of each transition it went through."""
+
+    referral_id: uuid.UUID
+    programme_id: uuid.UUID
+    status: ReferralStatus = ReferralStatus.AWAITING_RECEIPT
+    source: str | None = None
+    age_band: str | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    ethnicity_group: str | None = None
+    postcode_district: str | None = None
+    referred_at: datetime | None = None
+    # The UK day of referred_at: the date that puts a referral in a period.
+    referred_on: date | None = None
+    index_event_at: datetime | None = None
+    received_at: datetime | None = None
+    accepted_at: datetime | None = None
+    declined_at: datetime | None = None
+    decline_reason: str | None = None
+    withdrawn_at: datetime | None = None
+    withdraw_reason: str | None = None
+    enrolled_at: datetime | None = None
+    enrolment_id: uuid.UUID | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+
+    def received(
+        self,
+        *,
+        source: str,
+        age_band: str,
+        sex: str,
+        ethnicity: str | None,
+        ethnicity_group: str,
+        postcode_district: str | None,
+        referred_at: datetime,
+        index_event_at: datetime,
+        received_at: datetime,
+    ) -> None:
+        self.source, self.age_band, self.sex = source, age_band, sex
+        self.ethnicity, self.ethnicity_group, self.postcode_district = ethnicity, ethnicity_group, postcode_district
+        self.referred_at, self.referred_on = referred_at, uk_date(referred_at)
+        self.index_event_at, self.received_at = index_event_at, received_at
+        self._refresh_status()
+
+    def accepted(self, at: datetime) -> None:
+        self.accepted_at = at
+        self._refresh_status()
+
+    def declined(self, at: datetime, reason: str) -> None:
+        self.declined_at, self.decline_reason = at, reason
+        self._refresh_status()
+
+    def withdrawn(self, at: datetime, reason: str) -> None:
+        self.withdrawn_at, self.withdraw_reason = at, reason
+        self._refresh_status()
+
+    def enrolled(self, at: datetime, enrolment_id: uuid.UUID) -> None:
+        self.enrolled_at, self.enrolment_id = at, enrolment_id
+        self._refresh_status()
+
+    def closed(self, at: datetime, reason: str) -> None:
+        self.closed_at, self.close_reason = at, reason
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        stamped = [
+            (moment, _LIFECYCLE.index(status), status)
+            for status, moment in (
+                (ReferralStatus.RECEIVED, self.received_at),
+                (ReferralStatus.ACCEPTED, self.accepted_at),
+                (ReferralStatus.DECLINED, self.declined_at),
+                (ReferralStatus.ENROLLED, self.enrolled_at),
+                (ReferralStatus.WITHDRAWN, self.withdrawn_at),
+                (ReferralStatus.CLOSED, self.closed_at),
+            )
+            if moment is not None
+        ]
+        latest = max(stamped, default=None, key=lambda s: (s[0], s[1]))
+        if latest is not None:
+            self.status = latest[2]

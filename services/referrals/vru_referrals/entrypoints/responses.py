@@ -1,0 +1,245 @@
+"""The referrals API's response bodies. A single referral shows what the referrer sent; lists do not."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from vru_referrals.domain.identifiers import IdentifierType
+from vru_referrals.domain.model import LawfulBasis, Referral, ReferralSource, ReferralStatus
+from vru_referrals.domain.people import EthnicityCoding, Sex
+
+
+class CustodyDetailsOut(BaseModel):
+    source: Literal["custody"] = "custody"
+    custody_suite: str
+    arrested_at: datetime
+    offence_category: str
+
+
+class EmergencyDepartmentDetailsOut(BaseModel):
+    source: Literal["emergency_department"] = "emergency_department"
+    site_code: str
+    arrived_at: datetime
+    assault_at: datetime
+    assault_method: str
+    assault_location_type: str
+    injury_intent: str | None
+    injury_mechanism: str | None
+
+
+class SchoolDetailsOut(BaseModel):
+    source: Literal["school"] = "school"
+    school_urn: str
+    exclusion_type: str
+    exclusion_reasons: list[str]
+    code_list_version: str = Field(description="The version of dfe_exclusion_reasons the reasons were checked against.")
+
+
+class CommunityDetailsOut(BaseModel):
+    source: Literal["community"] = "community"
+    organisation: str
+
+
+class YouthJusticeDetailsOut(BaseModel):
+    source: Literal["youth_justice"] = "youth_justice"
+    youth_justice_service: str
+
+
+class ProbationDetailsOut(BaseModel):
+    source: Literal["probation"] = "probation"
+    probation_delivery_unit: str
+
+
+class PrisonDetailsOut(BaseModel):
+    source: Literal["prison"] = "prison"
+    establishment_code: str
+
+
+class SelfReferralDetailsOut(BaseModel):
+    source: Literal["self"] = "self"
+    channel: str
+
+
+SourceDetailsOut = Annotated[
+    CustodyDetailsOut
+    | EmergencyDepartmentDetailsOut
+    | SchoolDetailsOut
+    | CommunityDetailsOut
+    | YouthJusticeDetailsOut
+    | ProbationDetailsOut
+    | PrisonDetailsOut
+    | SelfReferralDetailsOut,
+    Field(discriminator="source"),
+]
+
+
+class EthnicityOut(BaseModel):
+    coding: EthnicityCoding | None = Field(description="The coding the referrer used; null when none was given.")
+    code_given: str | None
+    category: str | None = Field(description="ONS 2021 category; null when not stated or not given.")
+    group: str
+
+
+class AddressOut(BaseModel):
+    lines: list[str]
+    town: str | None
+    postcode: str
+
+
+class ParentCarerOut(BaseModel):
+    name: str
+    relationship: str | None
+    phone: str | None
+    email: str | None
+
+
+class ContactOut(BaseModel):
+    phone: str | None
+    email: str | None
+    address: AddressOut | None
+    parent_carer: ParentCarerOut | None
+
+
+class YoungPersonOut(BaseModel):
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    age_band: str
+    sex: Sex
+    ethnicity: EthnicityOut
+    contact: ContactOut
+    postcode_district: str | None
+
+
+class IdentifierOut(BaseModel):
+    type: IdentifierType
+    value: str = Field(description="As the referrer sent it.")
+    normalised: str
+    issuer: str | None
+
+
+class SubjectOut(BaseModel):
+    pseudonym: str
+    pseudonym_key_version: int
+
+
+class LawfulBasisOut(BaseModel):
+    basis: LawfulBasis
+    consent_given: bool
+    recorded_by: str | None
+    recorded_at: datetime | None
+    justification: str | None
+
+
+class _Lifecycle(BaseModel):
+    id: uuid.UUID
+    programme_id: uuid.UUID
+    source: ReferralSource
+    status: ReferralStatus
+    referred_at: datetime
+    index_event_at: datetime
+    received_at: datetime
+    possible_duplicate_of: uuid.UUID | None = Field(
+        description="An earlier open referral of the same young person to the same programme."
+    )
+    decided_at: datetime | None
+    withdrawn_at: datetime | None
+    enrolment_id: uuid.UUID | None
+    enrolled_at: datetime | None
+    closed_at: datetime | None
+
+
+class ReferralSummary(_Lifecycle):
+    """A referral in a list: pseudonymous, with no name, contact details or identifier."""
+
+    age_band: str
+    subject_pseudonym: str
+
+    @classmethod
+    def of(cls, r: Referral) -> ReferralSummary:
+        return cls(**_lifecycle(r), age_band=r.age_band, subject_pseudonym=r.subject_pseudonym)
+
+
+class ReferralOut(_Lifecycle):
+    source_details: SourceDetailsOut
+    young_person: YoungPersonOut
+    identifiers: list[IdentifierOut]
+    subject: SubjectOut
+    risk_factors: list[str]
+    lawful_basis: LawfulBasisOut
+    decision_reason: str | None
+    decision_note: str | None
+    withdrawal_reason: str | None
+    withdrawal_note: str | None
+    closure_reason: str | None
+    closure_note: str | None
+
+    @classmethod
+    def of(cls, r: Referral) -> ReferralOut:
+        contact = r.contact
+        return cls(
+            **_lifecycle(r),
+            source_details={"source": r.source.value, **dataclasses.asdict(r.source_details)},
+            young_person=YoungPersonOut(
+                given_name=r.given_name,
+                family_name=r.family_name,
+                date_of_birth=r.date_of_birth,
+                age_band=r.age_band,
+                sex=r.sex,
+                ethnicity=EthnicityOut(coding=r.ethnicity_coding, code_given=r.ethnicity_code_given,
+                                       category=r.ethnicity, group=r.ethnicity_group),
+                contact=ContactOut(
+                    phone=contact.phone,
+                    email=contact.email,
+                    address=AddressOut(**dataclasses.asdict(contact.address)) if contact.address else None,
+                    parent_carer=ParentCarerOut(**dataclasses.asdict(contact.parent_carer))
+                    if contact.parent_carer else None,
+                ),
+                postcode_district=r.postcode_district,
+            ),
+            identifiers=[IdentifierOut(**dataclasses.asdict(i)) for i in r.identifiers],
+            subject=SubjectOut(pseudonym=r.subject_pseudonym, pseudonym_key_version=r.pseudonym_key_version),
+            risk_factors=list(r.risk_factors),
+            lawful_basis=LawfulBasisOut(
+                basis=r.lawful_basis,
+                consent_given=r.lawful_basis is LawfulBasis.CONSENT,
+                recorded_by=r.consent_recorded_by,
+                recorded_at=r.consent_recorded_at,
+                justification=r.lawful_basis_justification,
+            ),
+            decision_reason=r.decision_reason,
+            decision_note=r.decision_note,
+            withdrawal_reason=r.withdrawal_reason,
+            withdrawal_note=r.withdrawal_note,
+            closure_reason=r.closure_reason,
+            closure_note=r.closure_note,
+        )
+
+
+def _lifecycle(r: Referral) -> dict:
+    return dict(
+        id=r.id,
+        programme_id=r.programme_id,
+        source=r.source,
+        status=r.status,
+        referred_at=r.referred_at,
+        index_event_at=r.index_event_at,
+        received_at=r.received_at,
+        possible_duplicate_of=r.possible_duplicate_of,
+        decided_at=r.decided_at,
+        withdrawn_at=r.withdrawn_at,
+        enrolment_id=r.enrolment_id,
+        enrolled_at=r.enrolled_at,
+        closed_at=r.closed_at,
+    )
+
+
+class ReferralPage(BaseModel):
+    items: list[ReferralSummary]
+    limit: int
+    offset: int
