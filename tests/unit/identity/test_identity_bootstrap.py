@@ -44,7 +44,7 @@ async def test_the_first_embedded_start_leaves_an_administrator_client_in_a_file
     assert administrators["name"] == "Platform administrators"
     claims = jwt.decode(answer.json()["access_token"], options={"verify_signature": False})
     assert (claims["role"], claims["org"]) == ("administrator", administrators["id"])
-    assert claims["scope"] == "admin programmes:read programmes:write audit:read metrics:read"
+    assert claims["scope"] == "admin programmes:read programmes:write audit:read metrics:read subjects:erase"
     [announcement] = [e for e in logged if e["event"].startswith("administrator client created")]
     assert announcement["path"] == str(path.resolve())
     assert "grant_type=client_credentials" in announcement["get_a_token"]

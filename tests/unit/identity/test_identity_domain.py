@@ -29,11 +29,11 @@ def client(secret_hash: str = "a" * 64) -> ApiClient:
 @pytest.mark.parametrize(
     ("role", "scope"),
     [
-        (OrganisationRole.REFERRER, "referrals:read referrals:write"),
+        (OrganisationRole.REFERRER, "referrals:read referrals:write programmes:read"),
         (OrganisationRole.PROVIDER, "referrals:read referrals:decide programmes:read enrolments:read "
                                     "enrolments:write outcomes:read outcomes:write metrics:read"),
         (OrganisationRole.VRU, "metrics:read programmes:read"),
-        (OrganisationRole.ADMINISTRATOR, "admin programmes:read programmes:write audit:read metrics:read"),
+        (OrganisationRole.ADMINISTRATOR, "admin programmes:read programmes:write audit:read metrics:read subjects:erase"),
     ],
 )
 def test_each_role_is_granted_its_agreed_scopes_when_none_are_asked_for(role, scope):

@@ -35,7 +35,7 @@ async def test_registering_an_organisation_announces_its_id_name_and_role(identi
     [event] = await _published_about(identity, seen, organisation["id"])
 
     assert organisation["name"] == "Example Youth Club"
-    assert organisation["scopes"] == ["referrals:read", "referrals:write"]
+    assert organisation["scopes"] == ["referrals:read", "referrals:write", "programmes:read"]
     assert event.type == "identity.organisation.registered.v1"
     assert event.source == "/vru/identity"
     assert event.data == {"organisation_id": organisation["id"], "name": "Example Youth Club", "role": "referrer"}

@@ -64,7 +64,7 @@ async def test_the_access_token_is_an_eddsa_at_jwt_with_exactly_the_agreed_claim
         "client_id": client_id,
         "org": organisation["id"],
         "role": "referrer",
-        "scope": "referrals:read referrals:write",
+        "scope": "referrals:read referrals:write programmes:read",
         "iat": issued_at,
         "nbf": issued_at,
         "exp": issued_at + 300,

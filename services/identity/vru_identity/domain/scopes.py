@@ -8,7 +8,7 @@ from vru_identity.domain.organisations import OrganisationRole
 
 # The whole grant of each role, in the order tokens list them. A client may ask for less.
 SCOPES_BY_ROLE: dict[OrganisationRole, tuple[str, ...]] = {
-    OrganisationRole.REFERRER: ("referrals:read", "referrals:write"),
+    OrganisationRole.REFERRER: ("referrals:read", "referrals:write", "programmes:read"),
     OrganisationRole.PROVIDER: (
         "referrals:read",
         "referrals:decide",
@@ -20,7 +20,14 @@ SCOPES_BY_ROLE: dict[OrganisationRole, tuple[str, ...]] = {
         "metrics:read",
     ),
     OrganisationRole.VRU: ("metrics:read", "programmes:read"),
-    OrganisationRole.ADMINISTRATOR: ("admin", "programmes:read", "programmes:write", "audit:read", "metrics:read"),
+    OrganisationRole.ADMINISTRATOR: (
+        "admin",
+        "programmes:read",
+        "programmes:write",
+        "audit:read",
+        "metrics:read",
+        "subjects:erase",
+    ),
 }
 
 # RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), tokens separated by one space.
