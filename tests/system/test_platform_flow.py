@@ -140,9 +140,10 @@ def test_the_demo_data_command_fills_the_platform_through_its_api(embedded_platf
     assert done.returncode == 0, done.stderr[-3000:]
     with httpx.Client(base_url=embedded_platform.url, timeout=15) as api:
         referrals = api.get("/v1/referrals", params={"limit": 200}).json()["items"]
-        rows = api.get("/v1/metrics/ete-by-programme").json()["rows"]
+        enrolled = api.get("/v1/metrics/funnel.enrolled", params={"audience": "internal", "group_by": "programme"})
     assert {r["source"] for r in referrals} >= {"custody", "emergency_department", "school"}
-    assert sum(r["cohort_size"] for r in rows) > 0
+    assert enrolled.status_code == 200, enrolled.text
+    assert sum(c["numerator"] or 0 for c in enrolled.json()["cells"]) > 0
 
 
 def test_the_catalogue_the_funnel_csv_and_public_disclosure_control_work_through_the_gateway(platform):
