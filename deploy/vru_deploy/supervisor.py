@@ -29,7 +29,7 @@ def run_full(*, host: str, port: int, env: dict[str, str] | None = None) -> int:
         bind = host if name == "gateway" else "127.0.0.1"
         command = [sys.executable, "-m", "vru_deploy", "serve", name, "--host", bind,
                    "--port", str(default_port(name, port))]
-        children[name] = subprocess.Popen(command, env=env)
+        children[name] = subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter and module
         log.info("started", component=name, pid=children[name].pid)
 
     stopping = False

@@ -54,7 +54,7 @@ async def test_consumers_come_back_on_their_queues_after_the_broker_restarts(bus
             await asyncio.sleep(0.2)
         assert await transport.is_ready()
 
-        for attempt in range(100):
+        for _ in range(100):
             try:
                 await transport.publish([envelope(2)])
                 break

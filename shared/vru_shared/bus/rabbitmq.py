@@ -81,11 +81,11 @@ class RabbitMqTransport:
         )
 
     async def close(self) -> None:
-        for channel, queue, tag in self._consumers.values():
+        for _channel, queue, tag in self._consumers.values():
             try:
                 await queue.cancel(tag)
-            except Exception:  # noqa: BLE001 - the connection may already be gone
-                pass
+            except Exception as exc:  # noqa: BLE001 - the connection may already be gone
+                log.info("consumer already gone at close", queue=queue.name, error=repr(exc))
         if self._in_flight:
             await asyncio.wait(self._in_flight, timeout=10)
         if self._connection is not None:
