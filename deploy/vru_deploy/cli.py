@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -124,14 +125,49 @@ def full(
     raise typer.Exit(run_full(host=host, port=port))
 
 
+retention_app = typer.Typer(help="Erase personal data past its retention period.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("run")
+def retention_run() -> None:
+    """Erase now every subject whose referrals all ended more than the retention period ago."""
+    from vru_referrals.bootstrap import run_retention
+
+    settings = _settings()
+    logs.configure(settings.log_level, component="retention")
+    try:
+        run = asyncio.run(run_retention(settings))
+    except ConfigurationError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps({"subjects_erased": run.subjects_erased, "referrals_erased": run.referrals_erased}))
+
+
 @app.command("demo-data")
 def demo_data(
     url: Annotated[str, typer.Option(help="The gateway of a running platform.")] = "http://127.0.0.1:8000",
+    credentials: Annotated[Path | None, typer.Option(
+        help="JSON file with an administrator's client_id and client_secret (`vru up` writes "
+             "<data dir>/admin-client.json). Default: data/admin-client.json, unless VRU_DEMO_CLIENT_ID and "
+             "VRU_DEMO_CLIENT_SECRET are set.")] = None,
     referrals: Annotated[int, typer.Option(min=1, max=100_000, help="How many referrals to make.")] = 300,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 2026,
 ) -> None:
-    """Fill a running platform with a synthetic demo data set, through its API."""
-    from vru_deploy.demo import load_demo
+    """Fill a running platform with a synthetic demo data set through its API, acting as made-up organisations."""
+    import os
 
-    summary = asyncio.run(load_demo(url, referrals=referrals, seed=seed))
+    from vru_deploy.demo import DemoLoadError, credentials_from, load_demo, read_credentials
+
+    try:
+        given = None if credentials is not None else credentials_from(os.environ)
+        administrator = given or read_credentials(credentials or Path("data") / "admin-client.json")
+    except DemoLoadError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        summary = asyncio.run(load_demo(url, administrator, referrals=referrals, seed=seed))
+    except DemoLoadError as exc:
+        typer.echo(f"demo data not loaded: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(str(summary))

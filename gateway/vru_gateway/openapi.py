@@ -12,6 +12,7 @@ from vru_gateway.routes import service_for
 from vru_gateway.upstreams import Upstreams
 from vru_shared import logs
 from vru_shared.correlation import HEADER, current
+from vru_shared.problems import MEDIA_TYPE, ProblemDetails
 
 log = logs.get(__name__)
 
@@ -63,6 +64,47 @@ def _renames(service: str, incoming: Document, merged: Document) -> dict[str, st
             taken.add(candidate)
 
 
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}}
+
+
+def _gateway_problem(description: str, headers: Document | None = None) -> Document:
+    response: Document = {"description": description,
+                          "content": {MEDIA_TYPE: {"schema": {"$ref": _REF + "ProblemDetails"}}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+# What the gateway itself may answer in place of any service (see proxy.py and admission.py).
+_GATEWAY_RESPONSES: dict[str, Document] = {
+    "429": _gateway_problem("Too many requests from this client (the gateway's rate limit)", _RETRY_AFTER),
+    "502": _gateway_problem("The service gave the gateway no valid answer"),
+    "503": _gateway_problem("The service cannot be reached right now", _RETRY_AFTER),
+    "504": _gateway_problem("The service did not answer the gateway in time"),
+}
+_TOO_LARGE: Document = {"413": _gateway_problem("The request body is larger than the gateway accepts")}
+
+
+def _with_gateway_responses(item: Document) -> Document:
+    """The path item with the gateway's own answers added to each operation the service left them out of."""
+    result = dict(item)
+    for method in _METHODS:
+        operation = item.get(method)
+        if not isinstance(operation, dict):
+            continue
+        extra = {**_GATEWAY_RESPONSES, **(_TOO_LARGE if "requestBody" in operation else {})}
+        result[method] = {**operation, "responses": {**extra, **operation.get("responses", {})}}
+    return result
+
+
+def _problem_schemas() -> Document:
+    """ProblemDetails and the schemas it refers to, as components."""
+    schema = ProblemDetails.model_json_schema(ref_template=_REF + "{model}")
+    definitions = schema.pop("$defs", {})
+    return {"ProblemDetails": schema, **definitions}
+
+
 def merge(documents: Mapping[str, Document], missing: Sequence[str], own: Document | None = None) -> Document:
     """The platform document: the gateway's own operations, then each service's routed paths."""
     paths: Document = dict((own or {}).get("paths", {}))
@@ -75,9 +117,12 @@ def merge(documents: Mapping[str, Document], missing: Sequence[str], own: Docume
             schemas.setdefault(renames.get(name, name), schema)
         for path, item in document.get("paths", {}).items():
             if service_for(path) == service:
-                paths[path] = _rewrite(item, renames)
+                paths[path] = _with_gateway_responses(_rewrite(item, renames))
         known = {tag["name"] for tag in tags}
         tags.extend(tag for tag in document.get("tags", []) if tag.get("name") not in known)
+    if "ProblemDetails" not in schemas and any(service_for(path) for path in paths):
+        for name, schema in _problem_schemas().items():
+            schemas.setdefault(name, schema)
     description = DESCRIPTION
     if missing:
         description += (

@@ -54,16 +54,21 @@ def audit_table(metadata: MetaData) -> Table:
     return table
 
 
-# For a service's migration: PostgreSQL then refuses to change or delete what was recorded.
-APPEND_ONLY_SQL = """
-CREATE OR REPLACE FUNCTION audit_trail_is_append_only() RETURNS trigger AS $$
+# For a service's migration, one statement at a time (asyncpg runs one per execute):
+# PostgreSQL then refuses to change or delete what was recorded.
+APPEND_ONLY_STATEMENTS = (
+    """CREATE OR REPLACE FUNCTION audit_trail_is_append_only() RETURNS trigger AS $$
 BEGIN
     RAISE EXCEPTION 'the audit trail is append-only';
 END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_trail_append_only BEFORE UPDATE OR DELETE ON audit_trail
-    FOR EACH ROW EXECUTE FUNCTION audit_trail_is_append_only();
-"""
+$$ LANGUAGE plpgsql""",
+    """CREATE TRIGGER audit_trail_append_only BEFORE UPDATE OR DELETE ON audit_trail
+    FOR EACH ROW EXECUTE FUNCTION audit_trail_is_append_only()""",
+)
+DROP_APPEND_ONLY_STATEMENTS = (
+    "DROP TRIGGER IF EXISTS audit_trail_append_only ON audit_trail",
+    "DROP FUNCTION IF EXISTS audit_trail_is_append_only()",
+)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The outbox and inbox tables every service keeps beside its own."""
+"""The outbox, inbox and idempotency-key tables every service keeps beside its own."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -21,10 +22,11 @@ from sqlalchemy import (
 class MessagingTables:
     outbox: Table
     inbox: Table
+    idempotency_keys: Table
 
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:
-    """Declare the outbox and inbox on a service's metadata, so its migrations own them."""
+    """Declare the outbox, inbox and idempotency keys on a service's metadata, so its migrations own them."""
     outbox = Table(
         "outbox",
         metadata,
@@ -51,4 +53,21 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("event_type", String(200), nullable=False),
         Column("handled_at", UtcDateTime(), nullable=False),
     )
-    return MessagingTables(outbox=outbox, inbox=inbox)
+    # One row per API client and Idempotency-Key (vru_shared.idempotency): written in the
+    # transaction of the change it guards, its response added once the request has answered.
+    idempotency_keys = Table(
+        "idempotency_keys",
+        metadata,
+        Column("client_id", String(100), primary_key=True),
+        Column("key", String(255), primary_key=True),
+        Column("fingerprint", String(64), nullable=False),
+        Column("request_path", Text, nullable=False),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("expires_at", UtcDateTime(), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("response_status", Integer, nullable=True),
+        Column("response_headers", Text, nullable=True),
+        Column("response_body", LargeBinary, nullable=True),
+    )
+    Index("ix_idempotency_keys_expiry", idempotency_keys.c.expires_at)
+    return MessagingTables(outbox=outbox, inbox=inbox, idempotency_keys=idempotency_keys)

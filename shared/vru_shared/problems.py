@@ -5,11 +5,17 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vru_shared import logs
+
+log = logs.get(__name__)
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://vru-platform.example/problems/"
@@ -125,14 +131,93 @@ async def _on_http_exception(request: Request, exc: StarletteHTTPException) -> J
     )
 
 
+def _problem_media_type(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with each problem response's schema under application/problem+json alone.
+
+    FastAPI puts a response's model under the route's own media type, application/json, which
+    errors are never sent as; the problem media type, the one they are sent as, gets no schema.
+    """
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                if MEDIA_TYPE in content and not content[MEDIA_TYPE] and "application/json" in content:
+                    content[MEDIA_TYPE] = content.pop("application/json")
+    return document
+
+
+# Errors that mean the database cannot be reached just now (down, restarting, out of connections),
+# not that the request was wrong: the transaction rolled back, and the same request may succeed soon.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    sa_exc.TimeoutError,  # no pooled connection came free in time
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08, with ConnectionDoesNotExistError
+    asyncpg.CannotConnectNowError,  # 57P03: the database system is starting up or shutting down
+    asyncpg.AdminShutdownError,  # 57P01: terminating connection due to administrator command
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.TooManyConnectionsError,  # 53300
+    ConnectionError,  # refused, reset or aborted on the socket, which asyncpg passes on as it is
+)
+DATABASE_RETRY_AFTER_S = 1
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error, or one it was raised from, says the database is out of reach."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _UNAVAILABLE):
+            return True
+        # SQLAlchemy tells a lost connection apart from every other driver error.
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
+    return False
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    if not database_unavailable(exc):
+        raise exc  # any other error is a fault of ours: a 500, logged with its trace
+    # The type only: a driver's message can quote the statement.
+    log.warning("database unavailable; answered 503", path=request.url.path, error=type(exc).__name__)
+    return problem_response(
+        503,
+        "The service cannot reach its database just now. Retry shortly (with the same Idempotency-Key, "
+        "if you sent one).",
+        kind="database-unavailable",
+        title="Service Unavailable",
+        instance=request.url.path,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 def install(app: FastAPI) -> None:
-    """Make every error of the app a problem-details answer."""
+    """Make every error of the app a problem-details answer, and document them as sent."""
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    # Starlette picks a handler by the error's class: these are the classes a lost database
+    # surfaces as; the handler answers 503 for the outage and passes every other error on.
+    for kind in (sa_exc.DBAPIError, sa_exc.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                 ConnectionError):
+        app.add_exception_handler(kind, _on_database_error)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _problem_media_type(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
+# 400 is FastAPI's answer to a body it cannot even decode (not UTF-8, say), before any validation.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ProblemDetails, "content": {MEDIA_TYPE: {}}, "description": HTTPStatus(status).phrase}
-    for status in (404, 409, 422)
+    for status in (400, 401, 403, 404, 409, 422)
 }

@@ -4,7 +4,7 @@ wired into a FastAPI app whose lifespan starts and stops them. Nothing connects 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, text
 
-from vru_shared import db, logs, migrations, problems
+from vru_shared import db, idempotency, logs, migrations, problems
 from vru_shared.auth import KeySet, TokenVerifier, http_jwks
 from vru_shared.bus.base import DeliveryPolicy, Transport
 from vru_shared.consumer import EventConsumer, Subscriptions
@@ -46,6 +46,8 @@ class ServiceSpec:
     start_mappers: Callable[[], None] = lambda: None
     # Service-specific collaborators built from settings (a pseudonymiser, say), put on app.state.
     collaborators: Callable[[Settings], dict[str, Any]] = lambda _settings: {}
+    # Long-running duties of the service (a daily retention sweep, say), started with it.
+    background: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()
 
 
 def delivery_policy(settings: Settings) -> DeliveryPolicy:
@@ -82,6 +84,7 @@ class ServiceRuntime:
             poll_interval_s=settings.relay_poll_interval_s,
         )
         self._relay_task: asyncio.Task[None] | None = None
+        self._background: list[asyncio.Task[None]] = []
 
     def uow(self) -> UnitOfWork:
         return self.spec.unit_of_work(
@@ -97,9 +100,14 @@ class ServiceRuntime:
             consumer = EventConsumer(self.spec.subscriptions, self.uow)
             await self.transport.subscribe(self.spec.name, consumer.event_types, consumer)
         self._relay_task = asyncio.create_task(self.relay.run(), name=f"relay-{self.spec.name}")
+        self._background = [asyncio.create_task(duty(self), name=f"{self.spec.name}-{duty.__name__}")
+                            for duty in (*self.spec.background, purge_idempotency_keys)]
         log.info("service started", service=self.spec.name)
 
     async def stop(self) -> None:
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         self.relay.stop()
         if self._relay_task is not None:
             try:
@@ -122,6 +130,11 @@ class ServiceRuntime:
         return checks
 
 
+async def purge_idempotency_keys(runtime: ServiceRuntime) -> None:
+    """Every service's duty: forget Idempotency-Keys past their expiry, hourly."""
+    await idempotency.purge_periodically(runtime.sessions, runtime.spec.messaging.idempotency_keys)
+
+
 def create_app(spec: ServiceSpec, settings: Settings, transport: Transport | None = None) -> FastAPI:
     """The service's HTTP app; its lifespan starts and stops the runtime."""
     runtime = ServiceRuntime(spec, settings, transport)
@@ -139,6 +152,8 @@ def create_app(spec: ServiceSpec, settings: Settings, transport: Transport | Non
     app.state.token_verifier = token_verifier(settings)
     for name, value in spec.collaborators(settings).items():
         setattr(app.state, name, value)
+    # Added first, so it runs inside the correlation middleware and its answers carry the id.
+    idempotency.install(app, runtime.sessions, spec.messaging.idempotency_keys)
     app.add_middleware(CorrelationMiddleware)
     problems.install(app)
     for router in spec.routers:

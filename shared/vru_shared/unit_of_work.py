@@ -1,4 +1,5 @@
-"""One transaction for one command or message: the change, its outbox rows and its inbox mark."""
+"""One transaction for one command or message: the change, its outbox rows, its inbox mark, and the
+Idempotency-Key of the request that asked for it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, Protocol, Self
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vru_shared import correlation
+from vru_shared import correlation, idempotency
 from vru_shared.events import Envelope, IntegrationEvent
 from vru_shared.messaging import MessagingTables
 
@@ -111,7 +112,12 @@ class UnitOfWork:
                 ],
             )
             self._handled.clear()
+        keyed = idempotency.attempt_to_record()
+        if keyed is not None:
+            await idempotency.record(self.session, self._tables.idempotency_keys, keyed, now)
         await self.session.commit()
+        if keyed is not None:
+            keyed.recorded = True
         if events and self._on_outbox_commit is not None:
             self._on_outbox_commit()
 

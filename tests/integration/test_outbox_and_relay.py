@@ -12,11 +12,13 @@ from sqlalchemy import func, select
 
 from vru_interventions.adapters import orm
 from vru_interventions.bootstrap import SPEC
+from vru_interventions.domain.organisations import Organisation
 from vru_interventions.domain.programmes import Programme
 from vru_interventions.service_layer import handlers
 from vru_interventions.service_layer.commands import CreateProgramme
 from vru_interventions.service_layer.unit_of_work import InterventionsUnitOfWork
 from vru_shared import db, migrations
+from vru_shared.auth import Principal, Role
 from vru_shared.bus.base import DeliveryPolicy
 from vru_shared.bus.rabbitmq import RabbitMqTransport
 from vru_shared.events import Envelope
@@ -25,10 +27,21 @@ from tests.support import infra
 
 pytestmark = pytest.mark.integration
 
+PROVIDER_ID, PROVIDER_NAME = uuid.uuid4(), "Example Youth Trust (synthetic)"
+
+
+def provider() -> Organisation:
+    # Made after the mappers start, so SQLAlchemy instruments it.
+    return Organisation.registered(organisation_id=PROVIDER_ID, name=PROVIDER_NAME, role="provider")
+
+ADMINISTRATOR = Principal("vru_" + "a" * 24, uuid.uuid4(), Role.ADMINISTRATOR, frozenset({"programmes:write"}), "t")
+
+
 def programme_command() -> CreateProgramme:
     return CreateProgramme(
+        caller=ADMINISTRATOR,
         name=f"Custody mentoring {uuid.uuid4().hex[:8]}",
-        provider="Example Youth Trust (synthetic)",
+        provider_organisation_id=PROVIDER_ID,
         tier="tertiary",
         accepted_sources=("custody", "youth_justice"),
         min_age=10,
@@ -48,7 +61,11 @@ async def interventions_db(postgres_database):
     engine = db.create_engine(url)
     await migrations.upgrade(engine, SPEC.migrations)
     orm.start_mappers()
-    yield db.session_factory(engine)
+    sessions = db.session_factory(engine)
+    async with sessions() as session, session.begin():
+        # The provider is known here, as the identity service's event would have made it.
+        session.add(provider())
+    yield sessions
     await engine.dispose()
 
 
@@ -79,7 +96,7 @@ async def test_when_the_transaction_fails_neither_the_change_nor_its_event_is_ke
         async with work:
             cmd = programme_command()
             work.programmes.add(Programme.create(
-                name=cmd.name, provider=cmd.provider, tier=cmd.tier, accepted_sources=list(cmd.accepted_sources),
+                name=cmd.name, provider=provider(), tier=cmd.tier, accepted_sources=list(cmd.accepted_sources),
                 min_age=cmd.min_age, max_age=cmd.max_age, capacity=cmd.capacity, active_from=cmd.active_from,
             ))
             # Both inserts reach the database; only the commit is lost.

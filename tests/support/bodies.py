@@ -16,10 +16,10 @@ SOURCE_DETAILS = {
 }
 
 
-def programme(name: str | None = None, *, capacity: int | None = None) -> dict[str, Any]:
+def programme(name: str | None = None, *, provider_organisation_id: str, capacity: int | None = None) -> dict[str, Any]:
     return {
         "name": name or f"Custody and A&E mentoring {uuid.uuid4().hex[:8]}",
-        "provider": "Example Youth Trust (synthetic)",
+        "provider_organisation_id": provider_organisation_id,
         "tier": "tertiary",
         "accepted_sources": ["custody", "emergency_department", "school"],
         "min_age": 10,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -10,23 +11,24 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
 T = TypeVar("T")
 
 
-def free_port_block(size: int = 4) -> int:
-    """A port p with p .. p+size-1 all free on 127.0.0.1."""
+def free_port_block(size: int = 5) -> int:
+    """A port p with p .. p+size-1 all free on 127.0.0.1.
+
+    Drawn below the kernel's ephemeral range, so outgoing connections (which take their local
+    ports from that range) cannot grab one between this check and the platform's start.
+    """
+    low, high = 20000, 32000
     for _ in range(200):
-        with closing(socket.socket()) as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + size >= 65535:
-            continue
+        base = random.randint(low, high - size)
         ok = True
         for port in range(base, base + size):
             with closing(socket.socket()) as s:
@@ -45,6 +47,10 @@ class Platform:
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    # Set by the fixture that started it: who acts on it, and how it was configured.
+    cast: Any = None
+    env: dict[str, str] = field(default_factory=dict)
+    data_dir: Path | None = None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

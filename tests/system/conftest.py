@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 
 import pytest
 
 from tests.support import infra
+from tests.support.actors import Cast, embedded_administrator, full_administrator
 from tests.support.processes import free_port_block, start_platform
 
 SERVICES = ("referrals", "interventions", "outcomes", "identity")
@@ -31,12 +33,12 @@ def full_platform(real_services, tmp_path_factory):
         "VRU_IDENTITY_KEY_ENCRYPTION_KEY": secrets.token_urlsafe(48),
         "VRU_BUS_PREFIX": prefix,
         "VRU_BUS_RETRY_DELAY_MS": "200",
-        # These tests are about the flow, not the abuse controls, which have tests of their own.
-        "VRU_RATE_LIMIT_ANONYMOUS": "100000/minute",
         **{f"VRU_{service.upper()}_DATABASE_URL": url for service, url in urls.items()},
     }
     log_path = tmp_path_factory.mktemp("full") / "platform.log"
     platform = start_platform(["full", "--port", str(port), "--no-create-databases"], env, log_path, port)
+    platform.env = env
+    platform.cast = Cast.assemble(full_administrator({**os.environ, **env}, platform.url))
     yield platform
     code = platform.stop()
 
@@ -55,9 +57,11 @@ def embedded_platform(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("embedded")
     port = free_port_block()
     platform = start_platform(
-        ["up", "--port", str(port), "--data-dir", str(data_dir)], {"VRU_BUS_RETRY_DELAY_MS": "200", "VRU_RATE_LIMIT_ANONYMOUS": "100000/minute"},
+        ["up", "--port", str(port), "--data-dir", str(data_dir)], {"VRU_BUS_RETRY_DELAY_MS": "200"},
         data_dir / "platform.log", port,
     )
+    platform.data_dir = data_dir
+    platform.cast = Cast.assemble(embedded_administrator(data_dir, platform.url))
     yield platform
     code = platform.stop()
     assert code == 0, f"the platform did not stop cleanly:\n{platform.log()[-3000:]}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -26,6 +26,16 @@ IDENTIFIERS = {
 }
 
 
+def create_programme(cast) -> dict:
+    """The administrator sets up a programme run by the cast's provider."""
+    with cast.administrator.client() as admin:
+        answer = poll(lambda: admin.post("/v1/programmes", json=bodies.programme(
+            provider_organisation_id=cast.provider.organisation_id)),
+            lambda a: not (a.status_code == 422 and "unknown-organisation" in a.json()["type"]))
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
 def refer(api: httpx.Client, programme_id: str, source: str) -> dict:
     """Post a referral, waiting (bounded) while the programme's event is still on its way."""
     def attempt() -> httpx.Response:
@@ -37,14 +47,12 @@ def refer(api: httpx.Client, programme_id: str, source: str) -> dict:
 
 
 def test_a_programme_referrals_from_every_source_enrolments_and_outcomes_make_the_metric(platform):
+    cast = platform.cast
     correlation = f"system-{uuid.uuid4()}"
-    with httpx.Client(base_url=platform.url, timeout=15, headers={"X-Correlation-ID": correlation}) as api:
-        created = api.post("/v1/programmes", json=bodies.programme())
-        assert created.status_code == 201, created.text
-        assert created.headers["X-Correlation-ID"] == correlation
-        programme = created.json()
-
-        referrals = {source: refer(api, programme["id"], source) for source in IDENTIFIERS}
+    programme = create_programme(cast)
+    with cast.referrer.client(headers={"X-Correlation-ID": correlation}) as referrer, \
+            cast.provider.client(headers={"X-Correlation-ID": correlation}) as api:
+        referrals = {source: refer(referrer, programme["id"], source) for source in IDENTIFIERS}
         assert all(r["status"] == "received" for r in referrals.values())
         # One person from custody and A&E: one pseudonymous subject.
         subjects = {s: api.get(f"/v1/referrals/{r['id']}").json()["subject"]["pseudonym"] for s, r in referrals.items()}
@@ -54,6 +62,7 @@ def test_a_programme_referrals_from_every_source_enrolments_and_outcomes_make_th
         for source, referral in referrals.items():
             accepted = api.post(f"/v1/referrals/{referral['id']}/accept")
             assert accepted.status_code == 200, accepted.text
+            assert accepted.headers["X-Correlation-ID"] == correlation
             # Straight away, before the acceptance can be relied on to have reached interventions.
             enrolment = api.post("/v1/enrolments", json={
                 "referral_id": referral["id"], "programme_id": programme["id"],
@@ -62,9 +71,9 @@ def test_a_programme_referrals_from_every_source_enrolments_and_outcomes_make_th
             enrolments[source] = enrolment.json()["id"]
 
         for source, enrolment_id in enrolments.items():
-            poll(lambda: api.get(f"/v1/enrolments/{enrolment_id}").json(), lambda e: e["status"] == "active")
+            poll(lambda e=enrolment_id: api.get(f"/v1/enrolments/{e}").json(), lambda e: e["status"] == "active")
             referral_id = referrals[source]["id"]
-            poll(lambda: api.get(f"/v1/referrals/{referral_id}").json(), lambda r: r["status"] == "enrolled")
+            poll(lambda r=referral_id: referrer.get(f"/v1/referrals/{r}").json(), lambda r: r["status"] == "enrolled")
 
         exits = {"custody": "employment", "emergency_department": "education", "school": "neet"}
         for source, enrolment_id in enrolments.items():
@@ -92,7 +101,7 @@ def test_a_programme_referrals_from_every_source_enrolments_and_outcomes_make_th
         assert found["ci95_high"] == pytest.approx(0.9385, abs=1e-4)
         # The closed referral reached the referrals service from the enrolment's end.
         custody_referral = referrals["custody"]["id"]
-        poll(lambda: api.get(f"/v1/referrals/{custody_referral}").json(), lambda r: r["status"] == "closed")
+        poll(lambda: referrer.get(f"/v1/referrals/{custody_referral}").json(), lambda r: r["status"] == "closed")
 
     # The correlation id crossed the gateway, a service, an event and a consumer in another service.
     poll(platform.log, lambda text: any(
@@ -100,8 +109,9 @@ def test_a_programme_referrals_from_every_source_enrolments_and_outcomes_make_th
 
 
 def test_bad_input_gets_a_problem_that_names_the_field_and_changes_nothing(platform):
-    with httpx.Client(base_url=platform.url, timeout=15) as api:
-        programme = api.post("/v1/programmes", json=bodies.programme()).json()
+    cast = platform.cast
+    programme = create_programme(cast)
+    with cast.referrer.client() as api:
         good = bodies.referral(programme["id"], "custody", [NHS])
         wrong_digit = dict(good, identifiers=[{"type": "nhs_number", "value": "9434765918"}])
         wrong_source = dict(good, source="the moon")
@@ -118,7 +128,7 @@ def test_bad_input_gets_a_problem_that_names_the_field_and_changes_nothing(platf
 
 
 def test_the_gateway_serves_one_openapi_document_for_all_services_and_its_docs(platform):
-    with httpx.Client(base_url=platform.url, timeout=15) as api:
+    with httpx.Client(base_url=platform.url, timeout=15) as api:  # the documents need no token
         document = api.get("/openapi.json").json()
         docs = api.get("/docs")
     for path in ("/v1/referrals", "/v1/referrals/{referral_id}", "/v1/referrals/{referral_id}/accept",
@@ -133,24 +143,27 @@ def test_the_demo_data_command_fills_the_platform_through_its_api(embedded_platf
     import subprocess
     import sys
 
+    credentials = str(embedded_platform.data_dir / "admin-client.json")
     done = subprocess.run(
-        [sys.executable, "-m", "vru_deploy", "demo-data", "--url", embedded_platform.url, "--referrals", "60"],
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "vru_deploy", "demo-data", "--url", embedded_platform.url, "--referrals", "60",
+         "--credentials", credentials],
+        capture_output=True, text=True, timeout=180,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    with httpx.Client(base_url=embedded_platform.url, timeout=15) as api:
-        referrals = api.get("/v1/referrals", params={"limit": 200}).json()["items"]
-        enrolled = api.get("/v1/metrics/funnel.enrolled", params={"audience": "internal", "group_by": "programme"})
-    assert {r["source"] for r in referrals} >= {"custody", "emergency_department", "school"}
+    with embedded_platform.cast.vru.client() as vru:
+        enrolled = vru.get("/v1/metrics/funnel.enrolled", params={"group_by": "source"})
     assert enrolled.status_code == 200, enrolled.text
+    sources = {c["group"]["source"] for c in enrolled.json()["cells"]}
+    assert {"custody", "emergency_department", "school"} <= sources
     assert sum(c["numerator"] or 0 for c in enrolled.json()["cells"]) > 0
 
 
 def test_the_catalogue_the_funnel_csv_and_public_disclosure_control_work_through_the_gateway(platform):
-    with httpx.Client(base_url=platform.url, timeout=15) as api:
-        catalogue = api.get("/v1/metrics").json()["metrics"]
-        programme = api.post("/v1/programmes", json=bodies.programme()).json()
-        referral = refer(api, programme["id"], "emergency_department")
+    cast = platform.cast
+    programme = create_programme(cast)
+    with cast.referrer.client() as referrer, cast.provider.client() as api, cast.vru.client() as vru:
+        catalogue = vru.get("/v1/metrics").json()["metrics"]
+        referral = refer(referrer, programme["id"], "emergency_department")
         declined = api.post(f"/v1/referrals/{referral['id']}/decline", json={"reason": "unable_to_contact"})
         assert declined.status_code == 200, declined.text
         assert api.post(f"/v1/referrals/{referral['id']}/accept").status_code == 409  # declined is final
@@ -164,9 +177,10 @@ def test_the_catalogue_the_funnel_csv_and_public_disclosure_control_work_through
         assert poll(reasons, lambda r: r == {"unable_to_contact": 1}) == {"unable_to_contact": 1}
         csv = api.get("/v1/metrics/funnel.accepted", params={"audience": "internal", "format": "csv",
                                                              "group_by": "source", "programme_id": programme["id"]})
-        public = api.get("/v1/metrics/funnel.accepted",
+        public = vru.get("/v1/metrics/funnel.accepted",
                          params={"audience": "public", "group_by": "source", "programme_id": programme["id"]}).json()
-        bad = api.get("/v1/metrics/funnel.accepted", params={"from": "2024/26"})
+        internal_for_the_vru = vru.get("/v1/metrics/funnel.accepted", params={"audience": "internal"})
+        bad = vru.get("/v1/metrics/funnel.accepted", params={"from": "2024/26"})
 
     ids = {m["id"] for m in catalogue}
     assert {"ete.in_ete_at_latest", "reoffending.proven_binary", "funnel.enrolled",
@@ -177,4 +191,5 @@ def test_the_catalogue_the_funnel_csv_and_public_disclosure_control_work_through
     # One referral is a count of one: the public table must not show it.
     shown = [c for c in public["cells"] if c["group"].get("source") == "emergency_department"]
     assert shown and all(c["suppressed"] and c["numerator"] is None for c in shown)
+    assert internal_for_the_vru.status_code == 403
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")

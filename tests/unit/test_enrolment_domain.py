@@ -1,5 +1,6 @@
-"""The interventions domain: programmes' terms, the referral projection, and the Enrolment
-aggregate's lifecycle (waiting, waitlist, start, contacts, end)."""
+"""The interventions domain: the organisations projection, programmes' terms and provider, the
+referral projection, the Enrolment aggregate's lifecycle (waiting, waitlist, start, contacts,
+end), and what an erasure leaves."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from vru_interventions.domain.model import (
+    ERASED,
     ContactKind,
     Enrolment,
     EnrolmentStatus,
@@ -17,6 +19,8 @@ from vru_interventions.domain.model import (
     InvalidEnrolment,
     InvalidProgramme,
     KnownReferral,
+    Organisation,
+    OrganisationRole,
     PreventionTier,
     Programme,
     ReferralStatus,
@@ -33,10 +37,14 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 REFERRED_AT = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
 PSEUDONYM = "a" * 64
+PROVIDER = Organisation.registered(organisation_id=uuid.UUID("5c7d3a58-0000-4000-8000-000000000001"),
+                                   name="Youth Trust", role="provider")
+OTHER_PROVIDER = Organisation.registered(organisation_id=uuid.UUID("5c7d3a58-0000-4000-8000-000000000002"),
+                                         name="Second Chance Trust", role="provider")
 
 TERMS = {
     "name": "Mentoring after custody",
-    "provider": "Youth Trust",
+    "provider": PROVIDER,
     "tier": PreventionTier.TERTIARY,
     "accepted_sources": ["custody", "youth_justice"],
     "min_age": 10,
@@ -45,6 +53,8 @@ TERMS = {
     "active_from": date(2026, 1, 1),
     "active_to": None,
 }
+# The terms as published: the provider organisation by its id and its name.
+PUBLISHED = TERMS | {"provider_organisation_id": PROVIDER.id, "provider": "Youth Trust"}
 
 
 def _programme(**overrides) -> Programme:
@@ -89,7 +99,7 @@ def test_creating_a_programme_records_programme_created_with_every_term():
     assert programme.created_at == NOW
     assert programme.accepted_sources == ["custody", "youth_justice"]  # the contract's order
     assert programme.events == [
-        ProgrammeCreated(programme_id=programme.id, **TERMS | {"capacity": 8})
+        ProgrammeCreated(programme_id=programme.id, **PUBLISHED | {"capacity": 8})
     ]
 
 
@@ -103,7 +113,15 @@ def test_creating_a_programme_records_programme_created_with_every_term():
     ({"capacity": 0}, {"capacity": "must be a positive whole number, or null for no limit"}),
     ({"tier": "quaternary"}, {"tier": "must be one of primary, secondary, tertiary"}),
     ({"active_to": date(2025, 12, 31)}, {"active_to": "must not be before active_from"}),
-    ({"name": "  ", "provider": ""}, {"name": "must not be empty", "provider": "must not be empty"}),
+    ({"name": "  "}, {"name": "must not be empty"}),
+    ({"provider": Organisation.registered(organisation_id=uuid.uuid4(), name="Example Custody Suite",
+                                          role="referrer")},
+     {"provider_organisation_id": "the organisation is a referrer organisation, not a provider"}),
+    ({"provider": Organisation(id=uuid.uuid4(), name="Closed Trust", role=OrganisationRole.PROVIDER, active=False)},
+     {"provider_organisation_id": "the organisation has been deactivated"}),
+    ({"provider": Organisation.heard_of_deactivation(uuid.uuid4()), "min_age": 7},
+     {"provider_organisation_id": "the organisation has been deactivated",
+      "min_age": "must be a whole number of years from 8 to 30"}),
 ])
 def test_a_programme_that_breaks_a_rule_is_refused_naming_each_term(overrides, problems):
     with pytest.raises(InvalidProgramme) as raised:
@@ -132,7 +150,7 @@ def test_a_revision_records_programme_updated_with_the_whole_new_state():
     assert programme.revise({"capacity": None, "max_age": 21}, now=later) is True
     assert (programme.capacity, programme.max_age, programme.updated_at) == (None, 21, later)
     assert programme.events == [
-        ProgrammeUpdated(programme_id=programme.id, **TERMS | {"capacity": None, "max_age": 21})
+        ProgrammeUpdated(programme_id=programme.id, **PUBLISHED | {"capacity": None, "max_age": 21})
     ]
 
 
@@ -142,12 +160,71 @@ def test_a_revision_that_changes_nothing_records_nothing():
     assert (programme.updated_at, programme.events) == (None, [])
 
 
+def test_a_revision_may_hand_the_programme_to_another_provider_organisation_and_publishes_its_name():
+    programme = _programme()
+    assert (programme.is_run_by(PROVIDER.id), programme.is_run_by(OTHER_PROVIDER.id)) == (True, False)
+
+    assert programme.revise({"capacity": 4}, provider=OTHER_PROVIDER) is True
+
+    assert (programme.provider_organisation_id, programme.provider) == (OTHER_PROVIDER.id, "Second Chance Trust")
+    assert (programme.is_run_by(PROVIDER.id), programme.is_run_by(OTHER_PROVIDER.id)) == (False, True)
+    assert programme.events == [ProgrammeUpdated(programme_id=programme.id, **PUBLISHED | {
+        "provider_organisation_id": OTHER_PROVIDER.id, "provider": "Second Chance Trust", "capacity": 4})]
+    assert programme.revise({}, provider=OTHER_PROVIDER) is False
+
+
+def test_a_revision_to_an_organisation_that_cannot_run_programmes_is_refused_and_changes_nothing():
+    programme = _programme()
+    referrer = Organisation.registered(organisation_id=uuid.uuid4(), name="Example School", role="referrer")
+    with pytest.raises(InvalidProgramme) as raised:
+        programme.revise({"capacity": 4}, provider=referrer)
+    assert raised.value.problems == {
+        "provider_organisation_id": "the organisation is a referrer organisation, not a provider"}
+    assert (programme.provider_organisation_id, programme.capacity, programme.events) == (PROVIDER.id, None, [])
+    with pytest.raises(TypeError):
+        programme.revise({"provider": "Free text"})
+
+
+def test_a_programme_made_before_providers_were_organisations_must_be_given_one_before_it_changes():
+    programme = _programme()
+    programme.provider_organisation_id = None
+    assert programme.is_run_by(PROVIDER.id) is False
+    with pytest.raises(InvalidProgramme) as raised:
+        programme.revise({"capacity": 4})
+    assert raised.value.problems == {
+        "provider_organisation_id": "must name the provider organisation that runs the programme"}
+    assert programme.revise({"capacity": 4}, provider=PROVIDER) is True
+    assert programme.is_run_by(PROVIDER.id) is True
+
+
 def test_a_programme_runs_from_its_first_to_its_last_day_and_has_places_up_to_its_capacity():
     programme = _programme(active_from=date(2026, 1, 1), active_to=date(2026, 1, 31), capacity=2)
     assert [programme.is_active_on(d) for d in (date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 31),
                                                 date(2026, 2, 1))] == [False, True, True, False]
     assert [programme.has_place(n) for n in (0, 1, 2, 3)] == [True, True, False, False]
     assert _programme(capacity=None).has_place(10_000) is True
+
+
+# --- the organisations projection ---------------------------------------------------------------
+
+
+def test_an_organisation_deactivated_before_its_registration_arrives_stays_deactivated():
+    organisation = Organisation.heard_of_deactivation(PROVIDER.id)
+    assert organisation.why_it_cannot_run_programmes() == "the organisation has been deactivated"
+    organisation.details_arrived(name="Youth Trust", role="provider")
+    assert (organisation.name, organisation.role, organisation.active) == \
+        ("Youth Trust", OrganisationRole.PROVIDER, False)
+    assert organisation.why_it_cannot_run_programmes() == "the organisation has been deactivated"
+
+
+def test_only_an_active_provider_organisation_may_run_programmes():
+    provider = Organisation.registered(organisation_id=uuid.uuid4(), name="Youth Trust", role="provider")
+    assert provider.why_it_cannot_run_programmes() is None
+    for role in ("referrer", "vru", "administrator"):
+        other = Organisation.registered(organisation_id=uuid.uuid4(), name="Example", role=role)
+        assert other.why_it_cannot_run_programmes() == f"the organisation is a {role} organisation, not a provider"
+    provider.deactivate()
+    assert provider.why_it_cannot_run_programmes() == "the organisation has been deactivated"
 
 
 # --- the referral projection -------------------------------------------------------------------
@@ -455,3 +532,54 @@ def test_a_waiting_or_rejected_enrolment_cannot_be_ended(status):
     assert enrolment.status is status
     with pytest.raises(IllegalTransition):
         enrolment.end(end_date=TODAY, exit_reason=ExitReason.OTHER, now=NOW)
+
+
+# --- erasure ------------------------------------------------------------------------------------
+
+
+def test_an_erased_referral_forgets_its_subject_for_good_and_keeps_its_status_and_dates():
+    referral = _referral(_programme(), status=ReferralStatus.ACCEPTED)
+    referral.erase()
+    assert (referral.subject_pseudonym, referral.is_erased) == (ERASED, True)
+    assert (referral.status, referral.referred_at) == (ReferralStatus.ACCEPTED, REFERRED_AT)
+    # A ReferralReceived delivered again does not link it to the person again.
+    referral.details_arrived(subject_pseudonym=PSEUDONYM, referred_at=REFERRED_AT)
+    assert referral.subject_pseudonym == ERASED
+
+
+def test_an_erasure_clears_an_ended_enrolments_note_and_keeps_the_facts_the_aggregates_need():
+    enrolment = _active(_programme())
+    enrolment.end(end_date=date(2026, 3, 1), exit_reason=ExitReason.MOVED_AWAY, note="Moved to live with an aunt",
+                  now=NOW)
+    enrolment.events.clear()
+    enrolment.subject_erased()
+    assert enrolment.note is None
+    assert (enrolment.status, enrolment.start_date, enrolment.end_date, enrolment.exit_reason) == \
+        (EnrolmentStatus.ENDED, date(2026, 2, 10), date(2026, 3, 1), ExitReason.MOVED_AWAY)
+    assert enrolment.events == []
+
+
+def test_an_erasure_leaves_an_active_enrolment_active_and_rejects_one_still_waiting():
+    programme = _programme()
+    active = _active(programme)
+    waitlisted, _referral_of_waitlisted = _waitlisted(programme)
+    awaiting = _request(programme, _referral(programme, status=ReferralStatus.RECEIVED))
+    for enrolment in (active, waitlisted, awaiting):
+        enrolment.subject_erased()
+    assert active.status is EnrolmentStatus.ACTIVE
+    for enrolment in (waitlisted, awaiting):
+        assert (enrolment.status, enrolment.rejection_reason) == \
+            (EnrolmentStatus.REJECTED, "the young person's data was erased")
+
+
+def test_no_enrolment_starts_for_an_erased_referral():
+    programme = _programme()
+    referral = _referral(programme, status=ReferralStatus.RECEIVED)
+    waiting = _request(programme, referral)
+    referral.erase()
+    with pytest.raises(InvalidEnrolment, match="the young person's data was erased") as raised:
+        _request(programme, referral, referral_id=uuid.uuid4())
+    assert raised.value.term == "referral_id"
+    referral.advance(ReferralStatus.ACCEPTED)
+    waiting.referral_changed(referral, programme=programme, place_free=True, now=NOW)
+    assert (waiting.status, waiting.events) == (EnrolmentStatus.REJECTED, [])

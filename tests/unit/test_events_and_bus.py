@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import ClassVar
 
 import pytest
@@ -16,11 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vru_interventions.adapters import orm as interventions_orm
 from vru_interventions.bootstrap import SPEC as INTERVENTIONS
 from vru_interventions.domain.model import EnrolmentStatus
+from vru_interventions.domain.organisations import Organisation
 from vru_interventions.service_layer import handlers as interventions
 from vru_interventions.service_layer.commands import CreateProgramme, Enrol
 from vru_interventions.service_layer.referral_events import SUBSCRIPTIONS, remember_referral
 from vru_interventions.service_layer.unit_of_work import InterventionsUnitOfWork
 from vru_shared import correlation, db, migrations
+from vru_shared.auth import Principal, Role
 from vru_shared.bus.base import DeliveryPolicy
 from vru_shared.bus.memory import InProcessTransport
 from vru_shared.consumer import EventConsumer
@@ -47,6 +50,9 @@ from vru_shared.events import (
     decode,
     registered_contracts,
 )
+
+PROVIDER_ORG = uuid.UUID("00000000-0000-4000-8000-0000000e0b01")
+ADMIN_ORG = uuid.UUID("00000000-0000-4000-8000-0000000e0d01")
 
 
 def _referral_received(programme_id: uuid.UUID | None = None, referral_id: uuid.UUID | None = None,
@@ -76,7 +82,8 @@ def _referral_accepted(event: ReferralReceived) -> ReferralAccepted:
 
 
 def _programme_created(name: str = "Detached youth work") -> ProgrammeCreated:
-    return ProgrammeCreated(programme_id=uuid.uuid4(), name=name, provider="Streetwise", tier="secondary",
+    return ProgrammeCreated(programme_id=uuid.uuid4(), name=name, provider="Streetwise",
+                            provider_organisation_id=PROVIDER_ORG, tier="secondary",
                             accepted_sources=["custody", "school"], min_age=10, max_age=18, capacity=None,
                             active_from=date(2025, 4, 1), active_to=None)
 
@@ -276,7 +283,7 @@ async def test_a_failing_callback_is_retried_after_the_delay_then_dead_lettered_
     await transport.drain()
 
     assert len(attempts) == 3  # max_attempts
-    gaps = [later - earlier for earlier, later in zip(attempts, attempts[1:])]
+    gaps = [later - earlier for earlier, later in pairwise(attempts)]
     assert all(gap >= 0.045 for gap in gaps), gaps  # retry_delay_ms=50
     assert delivered == [healthy.id]
     assert len(transport.dead_letters) == 1
@@ -351,6 +358,19 @@ def _uow_factory(sessions: async_sessionmaker[AsyncSession]) -> Callable[[], Int
     return lambda: InterventionsUnitOfWork(sessions, INTERVENTIONS.messaging, source="/vru/interventions")
 
 
+def _caller(role: Role, organisation_id: uuid.UUID, *scopes: str) -> Principal:
+    """Who a command is from, as the entrypoints would have verified it from an access token."""
+    return Principal(client_id=f"vru_test_{role.value}", organisation_id=organisation_id, role=role,
+                     scopes=frozenset(scopes), token_id=str(uuid.uuid4()))
+
+
+async def _register_provider(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The provider organisation, as the identity service's registration would have left it here."""
+    async with _uow_factory(sessions)() as uow:
+        uow.organisations.add(Organisation.registered(organisation_id=PROVIDER_ORG, name="Trust", role="provider"))
+        await uow.commit()
+
+
 async def _count(sessions: async_sessionmaker[AsyncSession], table) -> int:
     async with sessions() as session:
         return (await session.execute(select(func.count()).select_from(table))).scalar_one()
@@ -368,13 +388,17 @@ async def test_the_same_envelope_delivered_twice_changes_the_projection_once(int
     consumer = EventConsumer(SUBSCRIPTIONS, _uow_factory(sessions))
     uow = _uow_factory(sessions)
     today = datetime.now(UTC).date()
+    await _register_provider(sessions)
+    admin = _caller(Role.ADMINISTRATOR, ADMIN_ORG, "programmes:write")
+    provider = _caller(Role.PROVIDER, PROVIDER_ORG, "enrolments:write")
     programme = await interventions.create_programme(
-        CreateProgramme("Mentoring", "Trust", tier="tertiary", accepted_sources=("custody",), min_age=10,
-                        max_age=17, active_from=today - timedelta(days=100)),
+        CreateProgramme(admin, "Mentoring", PROVIDER_ORG, tier="tertiary", accepted_sources=("custody",),
+                        min_age=10, max_age=17, active_from=today - timedelta(days=100)),
         uow(),
     )
     event = _referral_received(programme_id=programme.id, referred_at=datetime.now(UTC) - timedelta(days=10))
-    waiting = await interventions.enrol(Enrol(event.referral_id, programme.id, today - timedelta(days=9)), uow())
+    waiting = await interventions.enrol(Enrol(provider, event.referral_id, programme.id, today - timedelta(days=9)),
+                                        uow())
     assert waiting.status is EnrolmentStatus.AWAITING_REFERRAL
     received, accepted = _wrap(event), _wrap(_referral_accepted(event))
 

@@ -24,6 +24,7 @@ from vru_outcomes.domain.statistics import wilson_interval
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 START = date(2026, 2, 1)
+PROVIDER = uuid.UUID("00000000-0000-4000-8000-00000000000a")
 
 
 def _member(start: date = START) -> CohortMember:
@@ -37,7 +38,8 @@ def _member(start: date = START) -> CohortMember:
 
 
 def _record(*, point=MeasurementPoint.EXIT, follow_up_months=None, observed_on=date(2026, 3, 1),
-            status=EteStatus.EDUCATION, member: CohortMember | None = None, enrolment_id=None) -> OutcomeRecord:
+            status=EteStatus.EDUCATION, member: CohortMember | None = None, enrolment_id=None,
+            recorded_by: uuid.UUID | None = None) -> OutcomeRecord:
     return OutcomeRecord.record_ete(
         enrolment_id=enrolment_id or (member.enrolment_id if member else uuid.uuid4()),
         point=point,
@@ -45,6 +47,7 @@ def _record(*, point=MeasurementPoint.EXIT, follow_up_months=None, observed_on=d
         observed_on=observed_on,
         status=status,
         member=member,
+        recorded_by=recorded_by,
         now=NOW,
     )
 
@@ -151,15 +154,43 @@ def test_an_outcome_for_an_enrolment_not_yet_in_the_cohort_is_kept_pending_witho
 
 def test_a_pending_record_that_fits_its_enrolment_becomes_valid_when_the_enrolment_arrives():
     record = _record(member=None, point=MeasurementPoint.EXIT, observed_on=date(2026, 3, 1))
-    record.validate_on_arrival(_member())
+    record.validate_on_arrival(_member(), provider_organisation_id=PROVIDER)
     assert (record.validation, record.invalid_reason) == (Validation.VALID, None)
 
 
 def test_a_pending_record_observed_before_its_enrolment_started_becomes_invalid_with_the_reason():
     record = _record(member=None, point=MeasurementPoint.EXIT, observed_on=date(2026, 1, 15))
-    record.validate_on_arrival(_member())
+    record.validate_on_arrival(_member(), provider_organisation_id=PROVIDER)
     assert record.validation is Validation.INVALID
     assert "before the enrolment started" in record.invalid_reason
+
+
+def test_a_pending_record_posted_by_another_organisation_than_the_provider_becomes_invalid_and_says_so():
+    record = _record(member=None, point=MeasurementPoint.EXIT, observed_on=date(2026, 3, 1),
+                     recorded_by=uuid.uuid4())
+    record.validate_on_arrival(_member(), provider_organisation_id=PROVIDER)
+    assert (record.validation, record.refused_for_recorder) == (Validation.INVALID, True)
+    assert "not on a programme that the recording organisation provides" in record.invalid_reason
+
+
+def test_the_provider_is_checked_before_the_dates_so_a_refused_record_says_why_it_was_refused():
+    record = _record(member=None, point=MeasurementPoint.EXIT, observed_on=date(2026, 1, 15),
+                     recorded_by=uuid.uuid4())
+    record.validate_on_arrival(_member(), provider_organisation_id=PROVIDER)
+    assert record.refused_for_recorder
+
+
+def test_a_record_invalid_for_its_dates_is_not_taken_for_one_refused_for_its_recorder():
+    record = _record(member=None, point=MeasurementPoint.EXIT, observed_on=date(2026, 1, 15), recorded_by=PROVIDER)
+    record.validate_on_arrival(_member(), provider_organisation_id=PROVIDER)
+    assert (record.validation, record.refused_for_recorder) == (Validation.INVALID, False)
+
+
+def test_a_checked_record_is_not_checked_again_when_the_programme_changes_hands():
+    member = _member()
+    record = _record(member=member, recorded_by=PROVIDER)
+    record.validate_on_arrival(member, provider_organisation_id=uuid.uuid4())
+    assert (record.validation, record.invalid_reason) == (Validation.VALID, None)
 
 
 def test_an_outcome_for_an_unknown_enrolment_is_still_refused_in_the_future():

@@ -1,4 +1,9 @@
-"""The three services in process, on SQLite, sharing one in-process bus: what a caller sees over HTTP."""
+"""The three services in process, on SQLite, sharing one in-process bus: what a caller sees over HTTP.
+
+Every call carries an access token from a test issuer the services trust, for the role the call
+needs: the administrator sets programmes up, the referrer refers, the provider running the
+programme decides, enrols and records outcomes, the VRU reads metrics. Callers of other
+organisations see nothing of it."""
 
 from __future__ import annotations
 
@@ -23,18 +28,36 @@ from vru_referrals.domain.subjects import age_band
 from vru_referrals.domain.uk_calendar import uk_date
 from vru_shared.bus.base import DeliveryPolicy
 from vru_shared.bus.memory import InProcessTransport
+from vru_shared.contracts.identity import OrganisationRegistered
 from vru_shared.contracts.interventions import EnrolmentStarted
 from vru_shared.contracts.referrals import ReferralAccepted, ReferralReceived
 from vru_shared.events import Envelope
 from vru_shared.service import create_app
 from vru_shared.settings import SERVICES, ConfigurationError, Mode, Settings
 
+from tests.support.tokens import TestIssuer
 from tests.unit.referrals.referrals_support import referral_body
 
 PROBLEM = "application/problem+json"
 NHS_NUMBERS = ["9434765919", "9990000018", "9990000026", "9990000034"]
 SPECS = {"referrals": REFERRALS, "interventions": INTERVENTIONS, "outcomes": OUTCOMES}
 ETE = "/v1/metrics/ete.in_ete_at_latest"
+
+# The organisations the identity service has registered; the provider runs every programme made here.
+REFERRER_ORG = uuid.UUID("00000000-0000-4000-8000-0000000f0a01")
+OTHER_REFERRER_ORG = uuid.UUID("00000000-0000-4000-8000-0000000f0a02")
+PROVIDER_ORG = uuid.UUID("00000000-0000-4000-8000-0000000f0b01")
+OTHER_PROVIDER_ORG = uuid.UUID("00000000-0000-4000-8000-0000000f0b02")
+VRU_ORG = uuid.UUID("00000000-0000-4000-8000-0000000f0c01")
+ADMIN_ORG = uuid.UUID("00000000-0000-4000-8000-0000000f0d01")
+ORGANISATIONS = [
+    (REFERRER_ORG, "Example Custody Suite", "referrer"),
+    (OTHER_REFERRER_ORG, "Example Emergency Department", "referrer"),
+    (PROVIDER_ORG, "Youth Trust", "provider"),
+    (OTHER_PROVIDER_ORG, "Second Chance Trust", "provider"),
+    (VRU_ORG, "Example Violence Reduction Unit", "vru"),
+    (ADMIN_ORG, "Platform administrators", "administrator"),
+]
 
 
 def _today() -> date:
@@ -52,6 +75,7 @@ def _no_vru_environment(monkeypatch):
 class Platform:
     transport: InProcessTransport
     apps: dict[str, FastAPI]
+    issuer: TestIssuer
     clients: dict[str, httpx.AsyncClient] = field(default_factory=dict)
 
     @property
@@ -66,6 +90,25 @@ class Platform:
     def outcomes(self) -> httpx.AsyncClient:
         return self.clients["outcomes"]
 
+    def headers(self, role: str, organisation_id: uuid.UUID) -> dict[str, str]:
+        return self.issuer.headers(role, organisation_id)
+
+    @property
+    def referrer(self) -> dict[str, str]:
+        return self.headers("referrer", REFERRER_ORG)
+
+    @property
+    def provider(self) -> dict[str, str]:
+        return self.headers("provider", PROVIDER_ORG)
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.headers("administrator", ADMIN_ORG)
+
+    @property
+    def vru(self) -> dict[str, str]:
+        return self.headers("vru", VRU_ORG)
+
     async def outbox(self, service: str) -> list:
         runtime = self.apps[service].state.runtime
         table = runtime.spec.messaging.outbox
@@ -77,6 +120,15 @@ class Platform:
         await self.transport.publish(
             [Envelope.wrap(e, source="/vru/referrals", correlation_id=correlation_id) for e in events]
         )
+        await self.settle()
+
+    async def register_organisations(self) -> None:
+        """The identity service's registrations, which a programme's provider must be among."""
+        await self.transport.publish([
+            Envelope.wrap(OrganisationRegistered(organisation_id=organisation_id, name=name, role=role),
+                          source="/vru/identity", correlation_id="registrations")
+            for organisation_id, name, role in ORGANISATIONS
+        ])
         await self.settle()
 
     async def settle(self) -> None:
@@ -108,15 +160,17 @@ async def start_platform(tmp_path) -> AsyncIterator[StartPlatform]:
             await transport.start()
             stack.push_async_callback(transport.close)
             settings = Settings(data_dir=tmp_path, relay_poll_interval_s=0.05)
-            platform = Platform(transport, {})
+            platform = Platform(transport, {}, TestIssuer())
             for name in services or tuple(SPECS):
                 app = create_app(SPECS[name], settings, transport)
+                app.state.token_verifier = platform.issuer.verifier()
                 # One after another: the services of one process migrate in turn.
                 await stack.enter_async_context(app.router.lifespan_context(app))
                 client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
                 await stack.enter_async_context(client)
                 platform.apps[name] = app
                 platform.clients[name] = client
+            await platform.register_organisations()
             return platform
 
         yield start
@@ -143,15 +197,16 @@ def _referral(programme_id: str, nhs_number: str = NHS_NUMBERS[0], source: str =
 
 def _programme_body(name: str = "Mentoring after custody", **overrides: Any) -> dict[str, Any]:
     return {
-        "name": name, "provider": "Youth Trust", "tier": "tertiary",
+        "name": name, "provider_organisation_id": str(PROVIDER_ORG), "tier": "tertiary",
         "accepted_sources": ["custody", "emergency_department", "school"], "min_age": 10, "max_age": 24,
         "active_from": (_today() - timedelta(days=400)).isoformat(), **overrides,
     }
 
 
 async def _programme(platform: Platform, name: str = "Mentoring after custody") -> dict:
-    """A programme created in the interventions service; settle before referring to it."""
-    answer = await platform.interventions.post("/v1/programmes", json=_programme_body(name))
+    """A programme the administrator created in the interventions service, run by PROVIDER_ORG;
+    settle before referring to it."""
+    answer = await platform.interventions.post("/v1/programmes", json=_programme_body(name), headers=platform.admin)
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -159,32 +214,42 @@ async def _programme(platform: Platform, name: str = "Mentoring after custody") 
 async def _refer(platform: Platform, programme: dict, nhs_number: str = NHS_NUMBERS[0],
                  source: str = "custody", **overrides: Any) -> dict:
     answer = await platform.referrals.post("/v1/referrals", json=_referral(programme["id"], nhs_number, source,
-                                                                            **overrides))
+                                                                            **overrides), headers=platform.referrer)
     assert answer.status_code == 201, answer.text
     return answer.json()
 
 
 async def _accept(platform: Platform, referral: dict) -> None:
-    answer = await platform.referrals.post(f"/v1/referrals/{referral['id']}/accept")
+    answer = await platform.referrals.post(f"/v1/referrals/{referral['id']}/accept", headers=platform.provider)
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "accepted"
 
 
-async def _enrol(platform: Platform, referral_id: str, programme_id: str, start: date) -> httpx.Response:
-    return await platform.interventions.post("/v1/enrolments", json={
+async def _enrol(platform: Platform, referral_id: str, programme_id: str, start: date,
+                 headers: dict[str, str] | None = None) -> httpx.Response:
+    """Enrol as the programme's provider, or as the caller whose `headers` are given."""
+    return await platform.interventions.post("/v1/enrolments", headers=headers or platform.provider, json={
         "referral_id": referral_id, "programme_id": programme_id, "start_date": start.isoformat()})
 
 
-async def _ete(platform: Platform, enrolment_id: str, point: str, observed_on: date, status: str) -> httpx.Response:
-    return await platform.outcomes.post("/v1/outcomes", json={
+async def _ete(platform: Platform, enrolment_id: str, point: str, observed_on: date, status: str,
+               headers: dict[str, str] | None = None) -> httpx.Response:
+    """Record an ETE outcome as the programme's provider, or as the caller whose `headers` are given."""
+    return await platform.outcomes.post("/v1/outcomes", headers=headers or platform.provider, json={
         "enrolment_id": enrolment_id, "domain": "ete", "point": point, "observed_on": observed_on.isoformat(),
         "status": status})
 
 
-async def _metric(platform: Platform, start: date, audience: str = "internal") -> dict:
-    """The ETE metric by programme over the months from `start` to this one."""
-    answer = await platform.outcomes.get(ETE, params={"audience": audience, "from": f"{start:%Y-%m}",
-                                                      "to": f"{_today():%Y-%m}", "group_by": "programme"})
+async def _metric_answer(platform: Platform, start: date, audience: str, headers: dict[str, str]) -> httpx.Response:
+    return await platform.outcomes.get(ETE, headers=headers, params={
+        "audience": audience, "from": f"{start:%Y-%m}", "to": f"{_today():%Y-%m}", "group_by": "programme"})
+
+
+async def _metric(platform: Platform, start: date, audience: str = "internal",
+                  headers: dict[str, str] | None = None) -> dict:
+    """The ETE metric by programme over the months from `start` to this one, as the provider sees it
+    unless other `headers` are given."""
+    answer = await _metric_answer(platform, start, audience, headers or platform.provider)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -222,13 +287,19 @@ def _accepted(referral_id: uuid.UUID, programme_id: str) -> ReferralAccepted:
 
 
 async def test_an_accepted_referral_enrolled_at_once_becomes_active_and_its_outcomes_make_the_ete_metric(platform):
+    other_referrer = platform.headers("referrer", OTHER_REFERRER_ORG)
+    other_provider = platform.headers("provider", OTHER_PROVIDER_ORG)
+    # Only an administrator sets programmes up, even the provider who will run one.
+    refused = await platform.interventions.post("/v1/programmes", json=_programme_body(), headers=platform.provider)
+    assert _assert_problem(refused, 403)["type"].endswith("/insufficient-scope")
     programme = await _programme(platform)
     await platform.settle()  # the referrals service refuses a programme it has not heard of
     start = _today() - timedelta(days=30)
 
     enrolments: list[dict] = []
     for number, source in zip(NHS_NUMBERS, ["custody", "emergency_department", "school", "custody"], strict=True):
-        referral = await platform.referrals.post("/v1/referrals", json=_referral(programme["id"], number, source))
+        referral = await platform.referrals.post("/v1/referrals", json=_referral(programme["id"], number, source),
+                                                 headers=platform.referrer)
         assert referral.status_code == 201, referral.text
         assert referral.headers["location"] == f"/v1/referrals/{referral.json()['id']}"
         await _accept(platform, referral.json())
@@ -242,14 +313,33 @@ async def test_an_accepted_referral_enrolled_at_once_becomes_active_and_its_outc
     await platform.settle()
 
     for enrolment in enrolments:
-        now_active = (await platform.interventions.get(f"/v1/enrolments/{enrolment['id']}")).json()
+        now_active = (await platform.interventions.get(f"/v1/enrolments/{enrolment['id']}",
+                                                       headers=platform.provider)).json()
         assert now_active["status"] == "active"
         assert now_active["started_at"] is not None
         assert now_active["start_date"] == start.isoformat()
-        referral = (await platform.referrals.get(f"/v1/referrals/{enrolment['referral_id']}")).json()
+        referral = (await platform.referrals.get(f"/v1/referrals/{enrolment['referral_id']}",
+                                                 headers=platform.referrer)).json()
         assert referral["status"] == "enrolled"
         assert referral["enrolment_id"] == enrolment["id"]
     assert platform.transport.dead_letters == []
+
+    # Each organisation sees its own records only: to the others they do not exist.
+    first = enrolments[0]
+    referral_path = f"/v1/referrals/{first['referral_id']}"
+    _assert_problem(await platform.referrals.get(referral_path, headers=other_referrer), 404)
+    assert (await platform.referrals.get("/v1/referrals", headers=other_referrer)).json()["items"] == []
+    assert len((await platform.referrals.get("/v1/referrals", headers=platform.provider)).json()["items"]) == 4
+    # Deciding is the programme's provider's: another provider is told of no such referral (not
+    # that it is enrolled already), and the referrer lacks the scope.
+    _assert_problem(await platform.referrals.post(f"{referral_path}/accept", headers=other_provider), 404)
+    _assert_problem(await platform.referrals.post(f"{referral_path}/accept", headers=platform.referrer), 403)
+    _assert_problem(await platform.interventions.get(f"/v1/enrolments/{first['id']}", headers=other_provider), 404)
+    assert (await platform.interventions.get("/v1/enrolments", headers=other_provider)).json()["items"] == []
+    another = await _enrol(platform, first["referral_id"], programme["id"], start, headers=other_provider)
+    assert _assert_problem(another, 404)["type"].endswith("/unknown-programme")
+    _assert_problem(await platform.interventions.get(f"/v1/enrolments/{first['id']}", headers=platform.referrer),
+                    403)
 
     a, b, _c, d = (e["id"] for e in enrolments)
     records = [
@@ -260,13 +350,19 @@ async def test_an_accepted_referral_enrolled_at_once_becomes_active_and_its_outc
         (d, "exit", start + timedelta(days=3), "employment"),       # latest in ETE
         # c has no ETE record: in the cohort, not in the denominator.
     ]
+    recorded = []
     for enrolment_id, point, observed_on, status in records:
         answer = await _ete(platform, enrolment_id, point, observed_on, status)
         assert answer.status_code == 201, answer.text
         assert (answer.json()["enrolment_known"], answer.json()["validation"]) == (True, "valid")
+        recorded.append(answer.json()["id"])
     stranger = await _ete(platform, str(uuid.uuid4()), "exit", start, "training")
     assert stranger.status_code == 202
     assert (stranger.json()["enrolment_known"], stranger.json()["validation"]) == (False, "pending")
+    # Another provider can neither record against the enrolment (so nothing of it counts) nor read its records.
+    intruder = await _ete(platform, a, "exit", start + timedelta(days=20), "neet", headers=other_provider)
+    assert _assert_problem(intruder, 404)["type"].endswith("/unknown-enrolment")
+    _assert_problem(await platform.outcomes.get(f"/v1/outcomes/{recorded[0]}", headers=other_provider), 404)
 
     metric = await _metric(platform, start)
     assert metric["group_by"] == ["programme"]
@@ -277,9 +373,15 @@ async def test_an_accepted_referral_enrolled_at_once_becomes_active_and_its_outc
     assert cell["rate"] == pytest.approx(2 / 3)
     # Wilson 95% for 2 of 3, by hand: (2/3 + 0.64025 ± 1.95996·sqrt(0.07407 + 0.10671)) / 2.28049
     assert (round(cell["ci95_low"], 4), round(cell["ci95_high"], 4)) == (0.2077, 0.9385)
-    # The VRU's own audience (the default) does not see counts of 1 to 4.
-    (hidden,) = (await _metric(platform, start, audience="vru"))["cells"]
+    # Another provider's metric holds its own programmes only: none.
+    assert (await _metric(platform, start, headers=other_provider))["cells"] == []
+    # The VRU reads every programme, but never exactly: the internal audience is refused it, and its
+    # own audience does not show counts of 1 to 4.
+    _assert_problem(await _metric_answer(platform, start, "internal", platform.vru), 403)
+    (hidden,) = (await _metric(platform, start, audience="vru", headers=platform.vru))["cells"]
     assert (hidden["numerator"], hidden["denominator"], hidden["suppressed"]) == (None, None, True)
+    # A referrer reads no metrics at all.
+    _assert_problem(await _metric_answer(platform, start, "public", platform.referrer), 403)
 
 
 async def test_the_latest_record_by_date_observed_decides_not_the_order_of_recording(platform):
@@ -315,21 +417,21 @@ async def test_an_enrolment_posted_before_its_referral_arrives_waits_then_starts
     assert posted.json()["started_at"] is None
     enrolment_id = posted.json()["id"]
     await platform.settle()
-    assert (await platform.interventions.get(f"/v1/enrolments/{enrolment_id}")).json()["status"] == \
-        "awaiting_referral"
+    assert (await platform.interventions.get(f"/v1/enrolments/{enrolment_id}",
+                                             headers=platform.provider)).json()["status"] == "awaiting_referral"
 
     # Now the referral's events arrive, as the referrals service would have published them:
     # first the referral itself, which is not yet enough to start...
     received = _received(referral_id, programme["id"], datetime.now(UTC) - timedelta(days=5), "d" * 64)
     await platform.deliver(received, correlation_id="late-ref-1")
-    waiting = (await platform.interventions.get(f"/v1/enrolments/{enrolment_id}")).json()
+    waiting = (await platform.interventions.get(f"/v1/enrolments/{enrolment_id}", headers=platform.provider)).json()
     assert (waiting["status"], waiting["started_at"]) == ("awaiting_acceptance", None)
     assert [r for r in await platform.outbox("interventions") if r.event_type == EnrolmentStarted.event_type] == []
 
     # ...then the provider's acceptance.
     await platform.deliver(_accepted(referral_id, programme["id"]), correlation_id="late-ref-2")
 
-    started = (await platform.interventions.get(f"/v1/enrolments/{enrolment_id}")).json()
+    started = (await platform.interventions.get(f"/v1/enrolments/{enrolment_id}", headers=platform.provider)).json()
     assert started["status"] == "active"
     assert started["started_at"] is not None
     assert started["start_date"] == start.isoformat()
@@ -359,7 +461,8 @@ async def test_an_early_enrolment_the_late_referral_rules_out_is_rejected_and_ca
     await platform.deliver(_received(referral_id, programme["id"], datetime.now(UTC) - timedelta(days=5), "e" * 64),
                            _accepted(referral_id, programme["id"]), correlation_id="late-ref-3")
 
-    rejected = (await platform.interventions.get(f"/v1/enrolments/{posted.json()['id']}")).json()
+    rejected = (await platform.interventions.get(f"/v1/enrolments/{posted.json()['id']}",
+                                                 headers=platform.provider)).json()
     assert rejected["status"] == "rejected"
     assert rejected["rejection_reason"] == "start_date is before the referral was made"
     assert [r.event_type for r in await platform.outbox("interventions")] == ["interventions.programme.created.v1"]
@@ -370,6 +473,15 @@ async def test_an_early_enrolment_the_late_referral_rules_out_is_rejected_and_ca
 
 
 # --- errors ------------------------------------------------------------------------------------
+
+
+async def test_every_service_answers_a_call_without_a_token_with_a_401_problem(platform):
+    for client, path in [(platform.referrals, "/v1/referrals"), (platform.interventions, "/v1/programmes"),
+                         (platform.interventions, "/v1/enrolments"), (platform.outcomes, "/v1/outcomes"),
+                         (platform.outcomes, ETE)]:
+        answer = await client.get(path)
+        _assert_problem(answer, 401)
+        assert answer.headers["www-authenticate"].startswith("Bearer")
 
 
 async def test_bad_referral_input_is_a_422_problem_naming_the_field_and_stores_nothing(platform):
@@ -387,12 +499,12 @@ async def test_bad_referral_input_is_a_422_problem_naming_the_field_and_stores_n
     cases.append((no_dob, "/body/young_person/date_of_birth"))
 
     for body, pointer in cases:
-        answer = await platform.referrals.post("/v1/referrals", json=body)
+        answer = await platform.referrals.post("/v1/referrals", json=body, headers=platform.referrer)
         problem = _assert_problem(answer, 422)
         assert pointer in _pointers(answer), (pointer, problem)
         assert problem["instance"] == "/v1/referrals"
 
-    assert (await platform.referrals.get("/v1/referrals")).json()["items"] == []
+    assert (await platform.referrals.get("/v1/referrals", headers=platform.referrer)).json()["items"] == []
     assert await platform.outbox("referrals") == []
 
 
@@ -410,76 +522,84 @@ async def test_a_referral_the_domain_refuses_is_a_422_problem_and_stores_nothing
         (_referral(programme["id"], referred_at=future), "/body/referred_at", "future"),
         (born_on_the_day, "/body/young_person/date_of_birth", "date_of_birth"),
     ]:
-        answer = await platform.referrals.post("/v1/referrals", json=body)
+        answer = await platform.referrals.post("/v1/referrals", json=body, headers=platform.referrer)
         problem = _assert_problem(answer, 422)
         assert reason in problem["detail"]
         assert _pointers(answer) == [pointer]
-    assert (await platform.referrals.get("/v1/referrals")).json()["items"] == []
+    assert (await platform.referrals.get("/v1/referrals", headers=platform.referrer)).json()["items"] == []
     assert await platform.outbox("referrals") == []
 
 
 async def test_bad_programme_enrolment_and_outcome_input_is_a_422_problem_and_stores_nothing(platform):
-    answer = await platform.interventions.post("/v1/programmes", json=_programme_body(""))
+    admin, provider = platform.admin, platform.provider
+    answer = await platform.interventions.post("/v1/programmes", json=_programme_body(""), headers=admin)
     _assert_problem(answer, 422)
     assert _pointers(answer) == ["/body/name"]
-    answer = await platform.interventions.post("/v1/programmes", json=_programme_body(min_age=18, max_age=16))
+    answer = await platform.interventions.post("/v1/programmes", json=_programme_body(min_age=18, max_age=16),
+                                               headers=admin)
     assert _assert_problem(answer, 422)["type"].endswith("/invalid-programme")
     assert _pointers(answer) == ["/body/max_age"]
-    assert (await platform.interventions.get("/v1/programmes")).json()["items"] == []
+    # A provider the identity service never registered cannot be named to run one.
+    answer = await platform.interventions.post(
+        "/v1/programmes", json=_programme_body(provider_organisation_id=str(uuid.uuid4())), headers=admin)
+    assert _assert_problem(answer, 422)["type"].endswith("/unknown-organisation")
+    assert (await platform.interventions.get("/v1/programmes", headers=admin)).json()["items"] == []
 
     enrolment = {"referral_id": str(uuid.uuid4()), "programme_id": str(uuid.uuid4()), "start_date": "yesterday"}
-    answer = await platform.interventions.post("/v1/enrolments", json=enrolment)
+    answer = await platform.interventions.post("/v1/enrolments", json=enrolment, headers=provider)
     _assert_problem(answer, 422)
     assert "/body/start_date" in _pointers(answer)
 
     enrolment["start_date"] = _today().isoformat()
-    answer = await platform.interventions.post("/v1/enrolments", json=enrolment)  # no such programme
-    assert _assert_problem(answer, 422)["type"].endswith("/unknown-programme")
-    assert (await platform.interventions.get("/v1/enrolments")).json()["items"] == []
+    answer = await platform.interventions.post("/v1/enrolments", json=enrolment, headers=provider)
+    # No such programme: not the provider's, so as unknown as another provider's would be.
+    assert _assert_problem(answer, 404)["type"].endswith("/unknown-programme")
+    assert (await platform.interventions.get("/v1/enrolments", headers=provider)).json()["items"] == []
 
     outcome = {"enrolment_id": str(uuid.uuid4()), "domain": "ete", "point": "follow_up", "follow_up_months": 0,
                "observed_on": _today().isoformat(), "status": "education"}
-    answer = await platform.outcomes.post("/v1/outcomes", json=outcome)
+    answer = await platform.outcomes.post("/v1/outcomes", json=outcome, headers=provider)
     _assert_problem(answer, 422)
     assert "/body/follow_up_months" in _pointers(answer)
     answer = await platform.outcomes.post("/v1/outcomes", json={**outcome, "domain": "health",
-                                                                 "follow_up_months": 6})
+                                                                 "follow_up_months": 6}, headers=provider)
     _assert_problem(answer, 422)
     assert "/body/domain" in _pointers(answer)
-    answer = await platform.outcomes.post("/v1/outcomes", json={**outcome, "point": "exit", "follow_up_months": 6})
+    answer = await platform.outcomes.post("/v1/outcomes", json={**outcome, "point": "exit", "follow_up_months": 6},
+                                          headers=provider)
     assert _assert_problem(answer, 422)["type"].endswith("/invalid-outcome")
-    assert (await platform.outcomes.get("/v1/outcomes")).json()["items"] == []
+    assert (await platform.outcomes.get("/v1/outcomes", headers=provider)).json()["items"] == []
 
     await platform.settle()
     assert [r.event_type for r in await platform.outbox("interventions")] == []
 
 
 async def test_a_list_limit_out_of_range_is_a_422_problem_naming_the_query_parameter(platform):
-    answer = await platform.referrals.get("/v1/referrals", params={"limit": 201})
+    answer = await platform.referrals.get("/v1/referrals", params={"limit": 201}, headers=platform.referrer)
     _assert_problem(answer, 422)
     assert _pointers(answer) == ["/query/limit"]
 
 
 async def test_unknown_ids_are_404_problems(platform):
     unknown = uuid.uuid4()
-    for client, path in [
-        (platform.referrals, f"/v1/referrals/{unknown}"),
-        (platform.interventions, f"/v1/programmes/{unknown}"),
-        (platform.interventions, f"/v1/enrolments/{unknown}"),
-        (platform.outcomes, f"/v1/outcomes/{unknown}"),
+    for client, path, headers in [
+        (platform.referrals, f"/v1/referrals/{unknown}", platform.referrer),
+        (platform.interventions, f"/v1/programmes/{unknown}", platform.admin),
+        (platform.interventions, f"/v1/enrolments/{unknown}", platform.provider),
+        (platform.outcomes, f"/v1/outcomes/{unknown}", platform.provider),
     ]:
-        problem = _assert_problem(await client.get(path), 404)
+        problem = _assert_problem(await client.get(path, headers=headers), 404)
         assert str(unknown) in problem["detail"]
         assert problem["instance"] == path
-    answer = await platform.interventions.post(f"/v1/enrolments/{unknown}/end",
+    answer = await platform.interventions.post(f"/v1/enrolments/{unknown}/end", headers=platform.provider,
                                                json={"end_date": _today().isoformat(), "exit_reason": "completed"})
     _assert_problem(answer, 404)
-    answer = await platform.referrals.post(f"/v1/referrals/{unknown}/accept")
+    answer = await platform.referrals.post(f"/v1/referrals/{unknown}/accept", headers=platform.provider)
     assert str(unknown) in _assert_problem(answer, 404)["detail"]
 
 
 async def test_a_malformed_id_in_the_path_is_a_422_problem_naming_it(platform):
-    answer = await platform.referrals.get("/v1/referrals/12345")
+    answer = await platform.referrals.get("/v1/referrals/12345", headers=platform.referrer)
     _assert_problem(answer, 422)
     assert _pointers(answer) == ["/path/referral_id"]
 
@@ -503,18 +623,19 @@ async def test_ending_an_enrolment_twice_is_a_409_problem_and_the_first_end_clos
     enrolment = await _active_enrolment(platform, start)
     path = f"/v1/enrolments/{enrolment['id']}/end"
 
-    ended = await platform.interventions.post(path, json={"end_date": _today().isoformat(),
-                                                          "exit_reason": "completed"})
+    ended = await platform.interventions.post(path, headers=platform.provider,
+                                              json={"end_date": _today().isoformat(), "exit_reason": "completed"})
     assert ended.status_code == 200, ended.text
     assert (ended.json()["status"], ended.json()["exit_reason"]) == ("ended", "completed")
 
-    again = await platform.interventions.post(path, json={"end_date": _today().isoformat(),
-                                                          "exit_reason": "disengaged"})
+    again = await platform.interventions.post(path, headers=platform.provider,
+                                              json={"end_date": _today().isoformat(), "exit_reason": "disengaged"})
     assert _assert_problem(again, 409)["type"].endswith("/illegal-transition")
-    assert (await platform.interventions.get(f"/v1/enrolments/{enrolment['id']}")).json()["exit_reason"] == \
-        "completed"
+    assert (await platform.interventions.get(f"/v1/enrolments/{enrolment['id']}",
+                                             headers=platform.provider)).json()["exit_reason"] == "completed"
     await platform.settle()
-    referral = (await platform.referrals.get(f"/v1/referrals/{enrolment['referral_id']}")).json()
+    referral = (await platform.referrals.get(f"/v1/referrals/{enrolment['referral_id']}",
+                                             headers=platform.referrer)).json()
     assert (referral["status"], referral["closure_reason"]) == ("closed", "enrolment_ended")
     assert platform.transport.dead_letters == []
 
@@ -522,32 +643,38 @@ async def test_ending_an_enrolment_twice_is_a_409_problem_and_the_first_end_clos
 async def test_ending_before_the_start_is_a_422_problem_and_leaves_the_enrolment_active(platform):
     start = _today() - timedelta(days=10)
     enrolment = await _active_enrolment(platform, start)
-    answer = await platform.interventions.post(f"/v1/enrolments/{enrolment['id']}/end", json={
-        "end_date": (start - timedelta(days=1)).isoformat(), "exit_reason": "completed"})
+    answer = await platform.interventions.post(f"/v1/enrolments/{enrolment['id']}/end", headers=platform.provider,
+                                               json={"end_date": (start - timedelta(days=1)).isoformat(),
+                                                     "exit_reason": "completed"})
     _assert_problem(answer, 422)
     assert _pointers(answer) == ["/body/end_date"]
-    assert (await platform.interventions.get(f"/v1/enrolments/{enrolment['id']}")).json()["status"] == "active"
+    assert (await platform.interventions.get(f"/v1/enrolments/{enrolment['id']}",
+                                             headers=platform.provider)).json()["status"] == "active"
 
 
 async def test_a_second_enrolment_for_one_referral_is_a_409_problem(platform):
     enrolment = await _active_enrolment(platform, _today() - timedelta(days=2))
     answer = await _enrol(platform, enrolment["referral_id"], enrolment["programme_id"], _today())
     _assert_problem(answer, 409)
-    assert len((await platform.interventions.get("/v1/enrolments")).json()["items"]) == 1
+    assert len((await platform.interventions.get("/v1/enrolments", headers=platform.provider)).json()["items"]) == 1
 
 
 async def test_accepting_a_referral_already_enrolled_is_a_409_problem(platform):
     enrolment = await _active_enrolment(platform, _today() - timedelta(days=2))
-    answer = await platform.referrals.post(f"/v1/referrals/{enrolment['referral_id']}/accept")
+    answer = await platform.referrals.post(f"/v1/referrals/{enrolment['referral_id']}/accept",
+                                           headers=platform.provider)
     assert _assert_problem(answer, 409)["type"].endswith("/illegal-transition")
-    assert (await platform.referrals.get(f"/v1/referrals/{enrolment['referral_id']}")).json()["status"] == "enrolled"
+    assert (await platform.referrals.get(f"/v1/referrals/{enrolment['referral_id']}",
+                                         headers=platform.provider)).json()["status"] == "enrolled"
 
 
 async def test_a_second_programme_with_one_name_is_a_409_problem(platform):
     await _programme(platform, "Same name")
-    answer = await platform.interventions.post("/v1/programmes", json=_programme_body("Same name", provider="Other"))
+    answer = await platform.interventions.post(
+        "/v1/programmes", json=_programme_body("Same name", provider_organisation_id=str(OTHER_PROVIDER_ORG)),
+        headers=platform.admin)
     _assert_problem(answer, 409)
-    assert len((await platform.interventions.get("/v1/programmes")).json()["items"]) == 1
+    assert len((await platform.interventions.get("/v1/programmes", headers=platform.admin)).json()["items"]) == 1
 
 
 # --- the outbox and the correlation id ---------------------------------------------------------
@@ -557,7 +684,8 @@ async def test_a_referral_and_its_outbox_row_are_written_together(platform):
     programme = await _programme(platform)
     await platform.settle()
     body = _referral(programme["id"])
-    answer = await platform.referrals.post("/v1/referrals", json=body, headers={"X-Correlation-ID": "req-outbox-1"})
+    answer = await platform.referrals.post("/v1/referrals", json=body,
+                                           headers={**platform.referrer, "X-Correlation-ID": "req-outbox-1"})
     assert answer.status_code == 201, answer.text
     assert answer.headers["x-correlation-id"] == "req-outbox-1"
     referral = answer.json()
@@ -589,7 +717,7 @@ async def test_the_same_person_referred_twice_gets_one_pseudonym_however_the_num
     assert second["possible_duplicate_of"] == first["id"]  # the same person, to the same programme, still open
     referred_on = uk_date(datetime.fromisoformat(first["referred_at"]))
     assert first["young_person"]["age_band"] == age_band(date.fromisoformat(_date_of_birth()), referred_on)
-    summaries = (await platform.referrals.get("/v1/referrals")).json()["items"]
+    summaries = (await platform.referrals.get("/v1/referrals", headers=platform.referrer)).json()["items"]
     assert {s["subject_pseudonym"] for s in summaries} == {first["subject"]["pseudonym"]}
     assert all("young_person" not in s and "identifiers" not in s for s in summaries)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vru_shared.audit_api import audit_router
 from vru_shared.service import ServiceSpec
 
 from vru_outcomes.adapters import orm
@@ -20,7 +21,7 @@ SPEC = ServiceSpec(
     messaging=orm.messaging,
     migrations=Path(__file__).parent / "migrations",
     unit_of_work=OutcomesUnitOfWork,
-    routers=[outcomes.router, metrics.router],
+    routers=[outcomes.router, metrics.router, audit_router("outcomes", orm.audit_trail)],
     subscriptions=SUBSCRIPTIONS,
     start_mappers=orm.start_mappers,
 )

@@ -17,6 +17,8 @@ class _ProgrammeState(IntegrationEvent):
 
     programme_id: uuid.UUID
     name: str
+    # The provider organisation that runs the programme: it alone sees the programme's records.
+    provider_organisation_id: uuid.UUID
     provider: str
     tier: PreventionTier
     accepted_sources: list[ReferralSource]

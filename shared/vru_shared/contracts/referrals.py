@@ -101,3 +101,16 @@ class ReferralClosed(IntegrationEvent):
     closed_at: datetime
     # Why it closed: "enrolment_ended", or a coded reason given by the provider.
     reason: str
+
+
+@contract
+class SubjectErased(IntegrationEvent):
+    """A young person's identifiable data was erased (on request or at the end of retention):
+    every service removes what links its records to this pseudonym."""
+
+    event_type: ClassVar[str] = "referrals.subject.erased.v1"
+
+    subject_pseudonym: str
+    erased_at: datetime
+    # "request" (a subject erasure request) or "retention" (the retention period ended).
+    reason: Literal["request", "retention"]

@@ -30,12 +30,12 @@ async def test_a_contact_on_an_active_enrolment_is_kept_listed_in_time_order_and
     later = datetime.combine(days_ago(1), datetime.min.time(), tzinfo=UTC) + timedelta(hours=14)
     earlier = datetime.combine(days_ago(2), datetime.min.time(), tzinfo=plus_one) + timedelta(hours=9, minutes=30)
 
-    first = await service.client.post(url, json=_contact(later, "phone", 15))
-    second = await service.client.post(url, json=_contact(earlier, "group_session", 600))
+    first = await service.provider.post(url, json=_contact(later, "phone", 15))
+    second = await service.provider.post(url, json=_contact(earlier, "group_session", 600))
     assert (first.status_code, second.status_code) == (201, 201), (first.text, second.text)
     assert second.json()["contact_at"] == f"{days_ago(2).isoformat()}T08:30:00Z"
 
-    listed = await service.client.get(url)
+    listed = await service.provider.get(url)
     assert listed.status_code == 200, listed.text
     assert [(c["id"], c["kind"], c["duration_minutes"]) for c in listed.json()["items"]] == \
         [(second.json()["id"], "group_session", 600), (first.json()["id"], "phone", 15)]
@@ -63,12 +63,12 @@ async def test_a_contact_that_breaks_a_rule_is_a_422_naming_the_field_and_nothin
         (_contact(now + timedelta(minutes=5)), "/body/contact_at"),
     ]
     for body, pointer in cases:
-        answer = await service.client.post(url, json=body)
+        answer = await service.provider.post(url, json=body)
         problem(answer, 422)
         assert pointers(answer) == [pointer], (body, answer.json())
 
-    assert (await service.client.post(url, json=_contact(start_of_start_day))).status_code == 201
-    assert len((await service.client.get(url)).json()["items"]) == 1
+    assert (await service.provider.post(url, json=_contact(start_of_start_day))).status_code == 201
+    assert len((await service.provider.get(url)).json()["items"]) == 1
     assert len(await service.outbox(ContactRecorded.event_type)) == 1
 
 
@@ -77,19 +77,19 @@ async def test_contacts_are_only_for_active_enrolments(service):
     waiting = (await service.enrol(uuid.uuid4(), programme, today())).json()
     an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
 
-    answer = await service.client.post(f"/v1/enrolments/{waiting['id']}/contacts", json=_contact(an_hour_ago))
+    answer = await service.provider.post(f"/v1/enrolments/{waiting['id']}/contacts", json=_contact(an_hour_ago))
     assert problem(answer, 409)["type"].endswith("/illegal-transition")
-    await service.client.post(f"/v1/enrolments/{enrolment['id']}/end",
+    await service.provider.post(f"/v1/enrolments/{enrolment['id']}/end",
                               json={"end_date": today().isoformat(), "exit_reason": "completed"})
-    problem(await service.client.post(f"/v1/enrolments/{enrolment['id']}/contacts", json=_contact(an_hour_ago)), 409)
-    problem(await service.client.post(f"/v1/enrolments/{uuid.uuid4()}/contacts", json=_contact(an_hour_ago)), 404)
-    problem(await service.client.get(f"/v1/enrolments/{uuid.uuid4()}/contacts"), 404)
+    problem(await service.provider.post(f"/v1/enrolments/{enrolment['id']}/contacts", json=_contact(an_hour_ago)), 409)
+    problem(await service.provider.post(f"/v1/enrolments/{uuid.uuid4()}/contacts", json=_contact(an_hour_ago)), 404)
+    problem(await service.provider.get(f"/v1/enrolments/{uuid.uuid4()}/contacts"), 404)
     assert await service.outbox(ContactRecorded.event_type) == []
 
 
 async def test_ending_an_active_enrolment_publishes_the_end_with_its_referral(service):
     programme, enrolment = await _active(service, start_days_ago=5)
-    answer = await service.client.post(f"/v1/enrolments/{enrolment['id']}/end", json={
+    answer = await service.provider.post(f"/v1/enrolments/{enrolment['id']}/end", json={
         "end_date": days_ago(1).isoformat(), "exit_reason": "entered_custody", "note": "Remanded"})
 
     assert answer.status_code == 200, answer.text
@@ -105,22 +105,22 @@ async def test_an_end_before_the_start_or_in_the_future_is_a_422_and_a_second_en
     programme, enrolment = await _active(service, start_days_ago=5)
     url = f"/v1/enrolments/{enrolment['id']}/end"
     for end_date in (days_ago(6), days_ago(-1)):
-        answer = await service.client.post(url, json={"end_date": end_date.isoformat(), "exit_reason": "completed"})
+        answer = await service.provider.post(url, json={"end_date": end_date.isoformat(), "exit_reason": "completed"})
         problem(answer, 422)
         assert pointers(answer) == ["/body/end_date"]
-    answer = await service.client.post(url, json={"end_date": today().isoformat(), "exit_reason": "graduated"})
+    answer = await service.provider.post(url, json={"end_date": today().isoformat(), "exit_reason": "graduated"})
     problem(answer, 422)
     assert pointers(answer) == ["/body/exit_reason"]
 
-    ended = await service.client.post(url, json={"end_date": days_ago(5).isoformat(), "exit_reason": "disengaged"})
+    ended = await service.provider.post(url, json={"end_date": days_ago(5).isoformat(), "exit_reason": "disengaged"})
     assert ended.status_code == 200, ended.text
-    again = await service.client.post(url, json={"end_date": today().isoformat(), "exit_reason": "completed"})
+    again = await service.provider.post(url, json={"end_date": today().isoformat(), "exit_reason": "completed"})
     assert problem(again, 409)["type"].endswith("/illegal-transition")
     assert (await service.enrolment(enrolment["id"]))["exit_reason"] == "disengaged"
     assert len(await service.outbox(EnrolmentEnded.event_type)) == 1
 
     waiting = (await service.enrol(uuid.uuid4(), programme, today())).json()
-    problem(await service.client.post(f"/v1/enrolments/{waiting['id']}/end",
+    problem(await service.provider.post(f"/v1/enrolments/{waiting['id']}/end",
                                       json={"end_date": today().isoformat(), "exit_reason": "other"}), 409)
-    problem(await service.client.post(f"/v1/enrolments/{uuid.uuid4()}/end",
+    problem(await service.provider.post(f"/v1/enrolments/{uuid.uuid4()}/end",
                                       json={"end_date": today().isoformat(), "exit_reason": "other"}), 404)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 from test_interventions_harness import (  # noqa: F401
+    OTHER_PROVIDER_ORG,
     accepted,
     closed,
     days_ago,
@@ -168,10 +169,7 @@ async def test_what_is_already_known_refuses_an_enrolment_at_once_with_a_422_and
         assert (body["detail"], pointers(answer)) == (detail, [pointer])
         assert body["type"].endswith("/invalid-enrolment")
 
-    answer = await service.enrol(recent, {"id": str(uuid.uuid4())}, today())
-    assert problem(answer, 422)["type"].endswith("/unknown-programme")
-    assert pointers(answer) == ["/body/programme_id"]
-    assert (await service.client.get("/v1/enrolments")).json()["items"] == []
+    assert (await service.provider.get("/v1/enrolments")).json()["items"] == []
     assert await _started_events(service) == []
 
 
@@ -192,7 +190,7 @@ async def test_a_second_live_enrolment_for_one_referral_is_a_409(service):
 
     assert problem(await service.enrol(referral_id, programme, today()), 409)["type"].endswith("/already-enrolled")
     assert problem(await service.enrol(waiting_id, programme, today()), 409)["type"].endswith("/already-enrolled")
-    assert len((await service.client.get("/v1/enrolments")).json()["items"]) == 2
+    assert len((await service.provider.get("/v1/enrolments")).json()["items"]) == 2
 
 
 async def test_a_referral_closed_while_its_enrolment_is_active_leaves_the_enrolment_to_the_provider(service):
@@ -233,3 +231,19 @@ async def test_an_acceptance_delivered_twice_or_sent_twice_starts_the_enrolment_
 
     assert (await service.enrolment(posted["id"]))["status"] == "active"
     assert len(await _started_events(service)) == 1
+
+
+async def test_an_enrolment_on_an_unknown_programme_or_another_providers_is_the_same_404(service):
+    others = await service.programme(name="Elsewhere", provider_organisation_id=str(OTHER_PROVIDER_ORG))
+    referral_id = await service.accepted_referral(others)
+    unknown = {"id": str(uuid.uuid4())}
+
+    answers = [await service.enrol(referral_id, programme, today()) for programme in (unknown, others)]
+
+    for answer, programme in zip(answers, (unknown, others), strict=True):
+        body = problem(answer, 404)
+        assert (body["type"].split("/")[-1], body["detail"], pointers(answer)) == \
+            ("unknown-programme", f"no programme {programme['id']}", ["/body/programme_id"])
+    other_provider = service.headers("provider", OTHER_PROVIDER_ORG)
+    assert (await service.client.get("/v1/enrolments", headers=other_provider)).json()["items"] == []
+    assert await _started_events(service) == []

@@ -42,14 +42,14 @@ async def test_the_enrolment_beyond_capacity_is_waitlisted_with_201_and_its_posi
     assert [(e["status"], e["waitlist_position"]) for e in waitlisted] == [("waitlisted", 1), ("waitlisted", 2)]
     assert waitlisted[0]["start_date"] == days_ago(2).isoformat()
     assert [e["enrolment_id"] for e in await _started(service)] == [e["id"] for e in active]
-    shown = (await service.client.get(f"/v1/programmes/{programme['id']}")).json()
+    shown = (await service.provider.get(f"/v1/programmes/{programme['id']}")).json()
     assert (shown["active_enrolments"], shown["waitlisted_enrolments"]) == (2, 2)
 
-    queue = await service.client.get(f"/v1/programmes/{programme['id']}/waitlist")
+    queue = await service.provider.get(f"/v1/programmes/{programme['id']}/waitlist")
     assert queue.status_code == 200, queue.text
     assert [(e["id"], e["waitlist_position"]) for e in queue.json()["items"]] == \
         [(waitlisted[0]["id"], 1), (waitlisted[1]["id"], 2)]
-    second_page = (await service.client.get(f"/v1/programmes/{programme['id']}/waitlist",
+    second_page = (await service.provider.get(f"/v1/programmes/{programme['id']}/waitlist",
                                             params={"offset": 1})).json()["items"]
     assert [(e["id"], e["waitlist_position"]) for e in second_page] == [(waitlisted[1]["id"], 2)]
     assert (await service.enrolment(waitlisted[1]["id"]))["waitlist_position"] == 2
@@ -58,7 +58,7 @@ async def test_the_enrolment_beyond_capacity_is_waitlisted_with_201_and_its_posi
 async def test_ending_an_active_enrolment_starts_the_oldest_waitlisted_one_today(service):
     programme, active, waitlisted = await _full_programme(service, capacity=2, waiting=2)
 
-    answer = await service.client.post(f"/v1/enrolments/{active[0]['id']}/end",
+    answer = await service.provider.post(f"/v1/enrolments/{active[0]['id']}/end",
                                        json={"end_date": today().isoformat(), "exit_reason": "completed"})
     assert answer.status_code == 200, answer.text
 
@@ -72,26 +72,26 @@ async def test_ending_an_active_enrolment_starts_the_oldest_waitlisted_one_today
     outbox = [e.type for e in await service.outbox()]
     # The end is published before the start it made room for.
     assert outbox[-2:] == [EnrolmentEnded.event_type, EnrolmentStarted.event_type]
-    queue = (await service.client.get(f"/v1/programmes/{programme['id']}/waitlist")).json()["items"]
+    queue = (await service.provider.get(f"/v1/programmes/{programme['id']}/waitlist")).json()["items"]
     assert [e["id"] for e in queue] == [waitlisted[1]["id"]]
 
 
 async def test_raising_the_capacity_starts_as_many_waitlisted_enrolments_as_it_makes_room_for(service):
     programme, _active, waitlisted = await _full_programme(service, capacity=2, waiting=3)
 
-    answer = await service.client.patch(f"/v1/programmes/{programme['id']}", json={"capacity": 4})
+    answer = await service.admin.patch(f"/v1/programmes/{programme['id']}", json={"capacity": 4})
     assert answer.status_code == 200, answer.text
     assert (answer.json()["active_enrolments"], answer.json()["waitlisted_enrolments"]) == (4, 1)
     assert [(await service.enrolment(e["id"]))["status"] for e in waitlisted] == ["active", "active", "waitlisted"]
     assert [e["enrolment_id"] for e in (await _started(service))[-2:]] == [waitlisted[0]["id"], waitlisted[1]["id"]]
 
-    await service.client.patch(f"/v1/programmes/{programme['id']}", json={"capacity": None})
+    await service.admin.patch(f"/v1/programmes/{programme['id']}", json={"capacity": None})
     assert (await service.enrolment(waitlisted[2]["id"]))["status"] == "active"
 
 
 async def test_lowering_the_capacity_below_the_active_count_keeps_them_and_waitlists_the_next(service):
     programme, active, _ = await _full_programme(service, capacity=3, waiting=0)
-    answer = await service.client.patch(f"/v1/programmes/{programme['id']}", json={"capacity": 1})
+    answer = await service.admin.patch(f"/v1/programmes/{programme['id']}", json={"capacity": 1})
     assert answer.status_code == 200, answer.text
     assert answer.json()["active_enrolments"] == 3
 
@@ -100,10 +100,10 @@ async def test_lowering_the_capacity_below_the_active_count_keeps_them_and_waitl
         (201, "waitlisted", 1)
     # Two ends still leave the programme full at one place.
     for enrolment in active[:2]:
-        await service.client.post(f"/v1/enrolments/{enrolment['id']}/end",
+        await service.provider.post(f"/v1/enrolments/{enrolment['id']}/end",
                                   json={"end_date": today().isoformat(), "exit_reason": "disengaged"})
     assert (await service.enrolment(newcomer.json()["id"]))["status"] == "waitlisted"
-    await service.client.post(f"/v1/enrolments/{active[2]['id']}/end",
+    await service.provider.post(f"/v1/enrolments/{active[2]['id']}/end",
                               json={"end_date": today().isoformat(), "exit_reason": "moved_away"})
     assert (await service.enrolment(newcomer.json()["id"]))["status"] == "active"
 
@@ -122,7 +122,7 @@ async def test_a_waiting_enrolment_accepted_while_the_programme_is_full_joins_th
 
 async def test_a_freed_place_goes_to_the_first_in_line_not_to_a_newcomer(service):
     programme, active, waitlisted = await _full_programme(service, capacity=1, waiting=1)
-    await service.client.post(f"/v1/enrolments/{active[0]['id']}/end",
+    await service.provider.post(f"/v1/enrolments/{active[0]['id']}/end",
                               json={"end_date": today().isoformat(), "exit_reason": "completed"})
     assert (await service.enrolment(waitlisted[0]["id"]))["status"] == "active"
     newcomer = await service.enrol(await service.accepted_referral(programme), programme, today())
@@ -144,10 +144,10 @@ async def test_a_waitlisted_enrolment_can_be_ended_before_it_starts_without_publ
     programme, _active, waitlisted = await _full_programme(service, capacity=1, waiting=2)
     url = f"/v1/enrolments/{waitlisted[0]['id']}/end"
 
-    refused = await service.client.post(url, json={"end_date": today().isoformat(), "exit_reason": "completed"})
+    refused = await service.provider.post(url, json={"end_date": today().isoformat(), "exit_reason": "completed"})
     assert problem(refused, 422)["errors"][0]["pointer"] == "/body/exit_reason"
 
-    answer = await service.client.post(url, json={"end_date": today().isoformat(),
+    answer = await service.provider.post(url, json={"end_date": today().isoformat(),
                                                   "exit_reason": "declined_support", "note": "Chose another service"})
     assert answer.status_code == 200, answer.text
     assert (answer.json()["status"], answer.json()["exit_reason"], answer.json()["started_at"]) == \
@@ -159,17 +159,17 @@ async def test_a_waitlisted_enrolment_can_be_ended_before_it_starts_without_publ
 
 
 async def test_the_waitlist_of_an_unknown_programme_is_a_404(service):
-    problem(await service.client.get(f"/v1/programmes/{uuid.uuid4()}/waitlist"), 404)
+    problem(await service.provider.get(f"/v1/programmes/{uuid.uuid4()}/waitlist"), 404)
 
 
 async def test_no_one_starts_from_the_waitlist_of_a_programme_that_no_longer_runs(service):
     programme, active, waitlisted = await _full_programme(service, capacity=1, waiting=1)
-    answer = await service.client.patch(f"/v1/programmes/{programme['id']}",
+    answer = await service.admin.patch(f"/v1/programmes/{programme['id']}",
                                         json={"capacity": 2, "active_to": days_ago(1).isoformat()})
     assert answer.status_code == 200, answer.text
     # It would start today, a day the programme does not run.
     assert (await service.enrolment(waitlisted[0]["id"]))["status"] == "waitlisted"
-    await service.client.post(f"/v1/enrolments/{active[0]['id']}/end",
+    await service.provider.post(f"/v1/enrolments/{active[0]['id']}/end",
                               json={"end_date": days_ago(1).isoformat(), "exit_reason": "completed"})
     assert (await service.enrolment(waitlisted[0]["id"]))["status"] == "waitlisted"
     assert len(await _started(service)) == 1

@@ -2,6 +2,10 @@
 
 Tests build the projections by publishing the events other services would publish, post
 outcomes over HTTP, and read metrics back: nothing but the service's public edges.
+
+Every request carries an access token. The world's client calls as the provider organisation
+PROVIDER, which runs every programme a test makes unless told otherwise; `world.headers(role)`
+gives the headers of another caller.
 """
 
 from __future__ import annotations
@@ -39,7 +43,17 @@ from vru_shared.events import Envelope, IntegrationEvent
 from vru_shared.service import create_app
 from vru_shared.settings import Settings
 
+from tests.support.tokens import TestIssuer
+
 PROBLEM = "application/problem+json"
+
+# The organisations of the tests: the provider the world's client calls as, and everyone else.
+PROVIDER = uuid.UUID("00000000-0000-4000-8000-00000000000a")
+OTHER_PROVIDER = uuid.UUID("00000000-0000-4000-8000-00000000000b")
+VRU = uuid.UUID("00000000-0000-4000-8000-00000000000c")
+ADMINISTRATOR = uuid.UUID("00000000-0000-4000-8000-00000000000d")
+REFERRER = uuid.UUID("00000000-0000-4000-8000-00000000000e")
+ORGANISATION_OF = {"provider": PROVIDER, "vru": VRU, "administrator": ADMINISTRATOR, "referrer": REFERRER}
 
 
 def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
@@ -56,7 +70,12 @@ class World:
     transport: InProcessTransport
     app: FastAPI
     client: httpx.AsyncClient
+    issuer: TestIssuer
     _subjects: int = field(default=0)
+
+    def headers(self, role: str, organisation_id: uuid.UUID | None = None, **token: Any) -> dict[str, str]:
+        """A caller's headers: a token of the role, for its test organisation unless one is named."""
+        return self.issuer.headers(role, organisation_id or ORGANISATION_OF[role], **token)
 
     async def publish(self, *events: IntegrationEvent, drain: bool = True) -> None:
         await self.transport.publish(
@@ -66,9 +85,10 @@ class World:
             await self.transport.drain()
 
     async def programme(self, name: str = "Custody mentoring", provider: str = "Youth Trust",
-                        tier: str = "tertiary", programme_id: uuid.UUID | None = None) -> uuid.UUID:
+                        tier: str = "tertiary", programme_id: uuid.UUID | None = None,
+                        organisation: uuid.UUID = PROVIDER) -> uuid.UUID:
         programme_id = programme_id or uuid.uuid4()
-        await self.publish(programme_event(ProgrammeCreated, programme_id, name, provider, tier))
+        await self.publish(programme_event(ProgrammeCreated, programme_id, name, provider, tier, organisation))
         return programme_id
 
     async def referral(self, programme_id: uuid.UUID, referred_at: datetime, **attributes: Any) -> uuid.UUID:
@@ -122,10 +142,11 @@ class World:
                            end_date=end_date, exit_reason=exit_reason)
         )
 
-    async def outcome(self, enrolment_id: uuid.UUID, domain: str = "ete", **body: Any) -> httpx.Response:
+    async def outcome(self, enrolment_id: uuid.UUID, domain: str = "ete", *, headers: dict[str, str] | None = None,
+                      **body: Any) -> httpx.Response:
         payload = {"enrolment_id": str(enrolment_id), "domain": domain}
         payload.update({k: v.isoformat() if isinstance(v, date) else v for k, v in body.items()})
-        return await self.client.post("/v1/outcomes", json=payload)
+        return await self.client.post("/v1/outcomes", json=payload, headers=headers)
 
     async def ete(self, enrolment_id: uuid.UUID, status: str, observed_on: date, point: str = "exit",
                   **more: Any) -> dict:
@@ -140,20 +161,22 @@ class World:
         assert answer.status_code == 201, answer.text
         return answer.json()
 
-    async def metric_answer(self, metric_id: str, **params: Any) -> httpx.Response:
+    async def metric_answer(self, metric_id: str, *, headers: dict[str, str] | None = None,
+                            **params: Any) -> httpx.Response:
         query = {("from" if k == "from_" else k): v for k, v in params.items() if v is not None}
-        return await self.client.get(f"/v1/metrics/{metric_id}", params=query)
+        return await self.client.get(f"/v1/metrics/{metric_id}", params=query, headers=headers)
 
-    async def metric(self, metric_id: str, **params: Any) -> dict:
-        answer = await self.metric_answer(metric_id, **params)
+    async def metric(self, metric_id: str, *, headers: dict[str, str] | None = None, **params: Any) -> dict:
+        answer = await self.metric_answer(metric_id, headers=headers, **params)
         assert answer.status_code == 200, answer.text
         return answer.json()
 
 
 def programme_event(kind: type[ProgrammeCreated] | type[ProgrammeUpdated], programme_id: uuid.UUID, name: str,
-                    provider: str, tier: str = "tertiary") -> ProgrammeCreated | ProgrammeUpdated:
+                    provider: str, tier: str = "tertiary",
+                    organisation: uuid.UUID = PROVIDER) -> ProgrammeCreated | ProgrammeUpdated:
     return kind(
-        programme_id=programme_id, name=name, provider=provider, tier=tier,
+        programme_id=programme_id, name=name, provider=provider, provider_organisation_id=organisation, tier=tier,
         accepted_sources=["custody", "emergency_department", "school"], min_age=10, max_age=25,
         capacity=None, active_from=date(2020, 4, 1), active_to=None,
     )
@@ -229,10 +252,13 @@ async def world(tmp_path, monkeypatch) -> AsyncIterator[World]:
     transport = InProcessTransport(DeliveryPolicy(max_attempts=20, retry_delay_ms=10))
     await transport.start()
     app = create_app(SPEC, settings, transport)
+    issuer = TestIssuer()
+    app.state.token_verifier = issuer.verifier()
     try:
         async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-                yield World(transport, app, client)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                         headers=issuer.headers("provider", PROVIDER)) as client:
+                yield World(transport, app, client, issuer)
     finally:
         await transport.close()
         if database is not None:

@@ -76,7 +76,7 @@ async def test_an_unknown_metric_is_404(world):
 
 
 async def test_without_from_and_to_the_range_is_the_last_12_months_this_one_included(world):
-    answer = await world.metric("funnel.accepted")
+    answer = await world.metric("funnel.accepted", headers=world.headers("vru"))
     today = datetime.now(ZoneInfo("Europe/London")).date()
     this_month = f"{today.year:04d}-{today.month:02d}"
     first = date(today.year - 1, today.month, 1) if today.month == 12 else date(today.year - 1, today.month + 1, 1)

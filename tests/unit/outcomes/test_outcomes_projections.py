@@ -138,12 +138,30 @@ async def test_a_late_programme_created_does_not_undo_an_update_that_overtook_it
 async def test_an_enrolment_on_a_programme_not_seen_yet_has_an_unknown_provider_until_it_is(world):
     programme = uuid.uuid4()
     enrolment = await world.member(programme, date(2024, 5, 2))
-    await world.ete(enrolment, "neet", date(2024, 6, 1))
-    before = await world.metric("ete.in_ete_at_latest", group_by="provider", **FY)
+    await world.end(enrolment, date(2024, 6, 1), "moved_away")
+    vru = world.headers("vru")
+    fy = dict(FY, audience="vru")
+    before = await world.metric("funnel.exit_reasons", group_by="provider", headers=vru, **fy)
     assert [c["group"]["provider"] for c in before["cells"]] == ["unknown"]
     await world.programme("Mentoring", "Youth Trust", programme_id=programme)
-    after = await world.metric("ete.in_ete_at_latest", group_by="provider", **FY)
+    after = await world.metric("funnel.exit_reasons", group_by="provider", headers=vru, **fy)
     assert [c["group"]["provider"] for c in after["cells"]] == ["Youth Trust"]
+
+
+async def test_an_outcome_on_a_programme_not_seen_yet_waits_and_is_checked_when_the_programme_arrives(world):
+    programme = uuid.uuid4()
+    enrolment = await world.member(programme, date(2024, 5, 2))
+    fits = await world.outcome(enrolment, "ete", point="exit", observed_on="2024-06-01", status="neet")
+    too_early = await world.outcome(enrolment, "ete", point="exit", observed_on="2024-05-01", status="neet")
+    # Who provides the programme is not known yet, so neither whether the poster may record here.
+    assert (fits.status_code, too_early.status_code) == (202, 202)
+    assert (fits.json()["enrolment_known"], fits.json()["validation"]) == (True, "pending")
+    await world.programme("Mentoring", "Youth Trust", programme_id=programme)
+    fits_now = (await world.client.get(f"/v1/outcomes/{fits.json()['id']}")).json()
+    too_early_now = (await world.client.get(f"/v1/outcomes/{too_early.json()['id']}")).json()
+    assert (fits_now["validation"], too_early_now["validation"]) == ("valid", "invalid")
+    answer = await world.metric("ete.in_ete_at_latest", group_by="", **FY)
+    assert (answer["total"]["numerator"], answer["total"]["denominator"]) == (0, 1)
 
 
 async def test_the_first_contact_is_the_earliest_whatever_order_contacts_arrive_in(world):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,11 +27,18 @@ from vru_shared.events import Envelope, IntegrationEvent, decode
 from vru_shared.service import create_app
 from vru_shared.settings import Settings
 
+from tests.support.tokens import TestIssuer
+
 KEY = b"k" * 48
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 NHS = "9434765919"
 ALL_SOURCES = ("custody", "emergency_department", "school", "community", "youth_justice", "probation", "prison",
                "self")
+
+# The organisations the service's tests act for: a referrer, and the provider running the programmes.
+REFERRER_ORG = uuid.UUID("00000000-0000-4000-8000-00000000a001")
+PROVIDER_ORG = uuid.UUID("00000000-0000-4000-8000-00000000b001")
+ADMIN_ORG = uuid.UUID("00000000-0000-4000-8000-00000000d001")
 
 
 def programme(**overrides: Any) -> Programme:
@@ -85,15 +92,24 @@ def receive(**overrides: Any) -> Referral:
 REFERRAL_EVENT_TYPES = [
     c.event_type for c in (referral_contracts.ReferralReceived, referral_contracts.ReferralAccepted,
                            referral_contracts.ReferralDeclined, referral_contracts.ReferralWithdrawn,
-                           referral_contracts.ReferralEnrolled, referral_contracts.ReferralClosed)
+                           referral_contracts.ReferralEnrolled, referral_contracts.ReferralClosed,
+                           referral_contracts.SubjectErased)
 ]
 
 
 @dataclass
 class Service:
+    """The service in process. `client` sends no token; `referrer`, `provider` and `admin` send the
+    token of their role for REFERRER_ORG, PROVIDER_ORG (which runs every programme by default) and
+    ADMIN_ORG; `issuer` makes any other token."""
+
     app: FastAPI
     transport: InProcessTransport
     client: httpx.AsyncClient
+    issuer: TestIssuer
+    referrer: httpx.AsyncClient
+    provider: httpx.AsyncClient
+    admin: httpx.AsyncClient
     published: list[Envelope] = field(default_factory=list)
 
     async def feed(self, *events: IntegrationEvent) -> None:
@@ -116,7 +132,8 @@ class Service:
 
 def programme_created(**overrides: Any) -> ProgrammeCreated:
     values: dict[str, Any] = dict(
-        programme_id=uuid.uuid4(), name="Custody mentoring", provider="Example Charity", tier="secondary",
+        programme_id=uuid.uuid4(), name="Custody mentoring", provider="Example Charity",
+        provider_organisation_id=PROVIDER_ORG, tier="secondary",
         accepted_sources=list(ALL_SOURCES), min_age=10, max_age=24, capacity=20,
         active_from=date(2020, 1, 1), active_to=None,
     )
@@ -135,10 +152,21 @@ async def running_service(tmp_path) -> AsyncIterator[Service]:
 
     await transport.subscribe("observer", REFERRAL_EVENT_TYPES, observe)
     app = create_app(SPEC, Settings(data_dir=tmp_path, pseudonym_key="p" * 48), transport)
+    issuer = TestIssuer()
+    app.state.token_verifier = issuer.verifier()
+    asgi = httpx.ASGITransport(app=app)
+
+    def client(**headers: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=asgi, base_url="http://test", headers=headers)
+
     try:
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-                yield Service(app, transport, client, published)
+        async with app.router.lifespan_context(app), AsyncExitStack() as clients:
+            anonymous, referrer, provider, admin = [
+                await clients.enter_async_context(client(**headers)) for headers in (
+                    {}, issuer.headers("referrer", REFERRER_ORG), issuer.headers("provider", PROVIDER_ORG),
+                    issuer.headers("administrator", ADMIN_ORG))
+            ]
+            yield Service(app, transport, anonymous, issuer, referrer, provider, admin, published)
     finally:
         await transport.close()
 

@@ -41,15 +41,16 @@ async def _count(service, table) -> int:
 
 
 async def _refer(service, programme_id, source="custody", **overrides) -> dict:
-    answer = await service.client.post("/v1/referrals", json=referral_body(programme_id, source, **overrides))
+    answer = await service.referrer.post("/v1/referrals", json=referral_body(programme_id, source, **overrides))
     assert answer.status_code == 201, answer.text
     return answer.json()
 
 
 def _started(referral: dict, enrolment_id: uuid.UUID) -> EnrolmentStarted:
     now = datetime.now(UTC)
-    return EnrolmentStarted(enrolment_id=enrolment_id, referral_id=referral["id"], programme_id=referral["programme_id"],
-                            subject_pseudonym=referral["subject"]["pseudonym"], start_date=now.date(), started_at=now)
+    return EnrolmentStarted(enrolment_id=enrolment_id, referral_id=referral["id"],
+                            programme_id=referral["programme_id"], subject_pseudonym=referral["subject"]["pseudonym"],
+                            start_date=now.date(), started_at=now)
 
 
 def _ended(referral: dict, enrolment_id: uuid.UUID) -> EnrolmentEnded:
@@ -63,12 +64,12 @@ def _ended(referral: dict, enrolment_id: uuid.UUID) -> EnrolmentEnded:
 @pytest.mark.parametrize("source", ALL_SOURCES)
 async def test_a_referral_from_each_source_is_received_and_shows_what_was_sent(service, source):
     programme = await service.programme()
-    answer = await service.client.post("/v1/referrals", json=referral_body(programme.programme_id, source))
+    answer = await service.referrer.post("/v1/referrals", json=referral_body(programme.programme_id, source))
 
     assert answer.status_code == 201, answer.text
     referral = answer.json()
     assert answer.headers["location"] == f"/v1/referrals/{referral['id']}"
-    read = (await service.client.get(answer.headers["location"])).json()
+    read = (await service.provider.get(answer.headers["location"])).json()
     assert read == referral
     assert (read["source"], read["status"], read["source_details"]["source"]) == (source, "received", source)
     person = read["young_person"]
@@ -86,7 +87,7 @@ async def test_the_referral_received_event_carries_the_coarse_attributes(service
     body = referral_body(programme.programme_id, "emergency_department")
     body["young_person"]["ethnicity"] = {"coding": "nhs_2001", "code": "R"}
     body["young_person"]["sex"] = "female"
-    referral = (await service.client.post("/v1/referrals", json=body)).json()
+    referral = (await service.referrer.post("/v1/referrals", json=body)).json()
 
     [event] = await service.flush()
     assert isinstance(event, ReferralReceived)
@@ -107,9 +108,9 @@ async def test_no_event_carries_a_name_contact_details_date_of_birth_postcode_or
     second = await _refer(service, programme.programme_id, "school",
                           identifiers=[{"type": "upn", "value": "L201300124001"},
                                        {"type": "local", "value": "CASE-77", "issuer": "Example Academy"}])
-    await service.client.post(f"/v1/referrals/{second['id']}/withdraw", json={"reason": "other",
+    await service.referrer.post(f"/v1/referrals/{second['id']}/withdraw", json={"reason": "other",
                                                                               "note": "Family moved to Exampleford"})
-    await service.client.post(f"/v1/referrals/{first['id']}/accept")
+    await service.provider.post(f"/v1/referrals/{first['id']}/accept")
     enrolment = uuid.uuid4()
     await service.feed(_started(first, enrolment), _ended(first, enrolment))
 
@@ -168,7 +169,7 @@ async def test_bad_input_is_a_problem_pointing_at_the_field_and_changes_nothing(
     programme = await service.programme()
     body = referral_body(programme.programme_id)
     change(body)
-    answer = await service.client.post("/v1/referrals", json=body)
+    answer = await service.referrer.post("/v1/referrals", json=body)
 
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == PROBLEM
@@ -186,9 +187,11 @@ async def test_an_emergency_department_referral_checks_its_snomed_codes(service)
     programme = await service.programme()
     body = referral_body(programme.programme_id, "emergency_department")
     body["source_details"].update(injury_intent="138875005", injury_mechanism="138875006")
-    problem = (await service.client.post("/v1/referrals", json=body)).json()
-    assert problem["errors"] == [{"pointer": "/body/source_details/injury_mechanism",
-                                  "detail": "138875006 is not a SNOMED CT identifier: its Verhoeff check digit is wrong"}]
+    problem = (await service.referrer.post("/v1/referrals", json=body)).json()
+    assert problem["errors"] == [{
+        "pointer": "/body/source_details/injury_mechanism",
+        "detail": "138875006 is not a SNOMED CT identifier: its Verhoeff check digit is wrong",
+    }]
 
 
 async def test_a_school_referral_is_checked_against_the_reasons_in_force_on_the_exclusion_date(service):
@@ -198,19 +201,19 @@ async def test_a_school_referral_is_checked_against_the_reasons_in_force_on_the_
                         referred_at=excluded + timedelta(days=1))
     old["young_person"]["date_of_birth"] = "2005-01-01"
     old["source_details"]["exclusion_reasons"] = ["OT", "DA"]
-    referral = await service.client.post("/v1/referrals", json=old)
+    referral = await service.referrer.post("/v1/referrals", json=old)
     assert referral.status_code == 201, referral.text
     assert referral.json()["source_details"]["code_list_version"] == "2006-07"
 
     recent = referral_body(programme.programme_id, "school")
     recent["source_details"]["exclusion_reasons"] = ["OW", "OT"]
-    problem = (await service.client.post("/v1/referrals", json=recent)).json()
+    problem = (await service.referrer.post("/v1/referrals", json=recent)).json()
     assert problem["errors"][0]["pointer"] == "/body/source_details/exclusion_reasons/1"
     assert "'OT' is not a code of dfe_exclusion_reasons version 2020-21" in problem["errors"][0]["detail"]
 
     recent["source_details"]["code_list_version"] = "2006-07"
     recent["source_details"]["exclusion_reasons"] = ["OT"]
-    explicit = await service.client.post("/v1/referrals", json=recent)
+    explicit = await service.referrer.post("/v1/referrals", json=recent)
     assert explicit.status_code == 201, explicit.text
     assert explicit.json()["source_details"]["code_list_version"] == "2006-07"
 
@@ -220,7 +223,7 @@ async def test_a_school_referral_is_checked_against_the_reasons_in_force_on_the_
 
 async def test_a_referral_to_an_unknown_programme_is_refused_and_asked_to_retry_shortly(service):
     unknown = uuid.uuid4()
-    answer = await service.client.post("/v1/referrals", json=referral_body(unknown))
+    answer = await service.referrer.post("/v1/referrals", json=referral_body(unknown))
     assert answer.status_code == 422
     problem = answer.json()
     assert problem["type"].endswith("/unknown-programme")
@@ -231,7 +234,7 @@ async def test_a_referral_to_an_unknown_programme_is_refused_and_asked_to_retry_
 
 async def test_a_referral_to_a_programme_that_does_not_take_school_referrals_is_refused(service):
     programme = await service.programme(name="Custody mentoring", accepted_sources=["custody"])
-    answer = await service.client.post("/v1/referrals", json=referral_body(programme.programme_id, "school"))
+    answer = await service.referrer.post("/v1/referrals", json=referral_body(programme.programme_id, "school"))
     assert answer.status_code == 422
     problem = answer.json()
     assert problem["type"].endswith("/source-not-accepted")
@@ -246,7 +249,7 @@ async def test_a_young_person_below_the_age_range_on_the_referral_date_is_refuse
     referred_at = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
     body = referral_body(programme.programme_id, referred_at=referred_at)
     body["young_person"]["date_of_birth"] = dob
-    answer = await service.client.post("/v1/referrals", json=body)
+    answer = await service.referrer.post("/v1/referrals", json=body)
     assert answer.status_code == status, answer.text
     if status == 422:
         problem = answer.json()
@@ -258,7 +261,7 @@ async def test_a_young_person_below_the_age_range_on_the_referral_date_is_refuse
 
 async def test_a_referral_to_a_programme_that_ended_is_refused(service):
     programme = await service.programme(active_from=date(2024, 4, 1), active_to=date(2025, 3, 31))
-    answer = await service.client.post("/v1/referrals", json=referral_body(programme.programme_id))
+    answer = await service.referrer.post("/v1/referrals", json=referral_body(programme.programme_id))
     problem = answer.json()
     assert answer.status_code == 422
     assert problem["type"].endswith("/programme-not-active")
@@ -277,7 +280,7 @@ async def test_a_programme_creation_that_arrives_after_its_update_does_not_undo_
     state = created.model_dump(exclude={"accepted_sources"})
     await service.feed(ProgrammeUpdated(**state, accepted_sources=["school"]))
     await service.feed(created)
-    assert (await service.client.post("/v1/referrals", json=referral_body(created.programme_id, "custody"))
+    assert (await service.referrer.post("/v1/referrals", json=referral_body(created.programme_id, "custody"))
             ).status_code == 422
     await _refer(service, created.programme_id, "school")
 
@@ -288,11 +291,11 @@ async def test_a_programme_creation_that_arrives_after_its_update_does_not_undo_
 async def test_a_provider_accepts_a_referral_and_cannot_accept_it_twice(service):
     programme = await service.programme()
     referral = await _refer(service, programme.programme_id)
-    accepted = await service.client.post(f"/v1/referrals/{referral['id']}/accept")
+    accepted = await service.provider.post(f"/v1/referrals/{referral['id']}/accept")
     assert accepted.status_code == 200
     assert accepted.json()["status"] == "accepted" and accepted.json()["decided_at"]
 
-    again = await service.client.post(f"/v1/referrals/{referral['id']}/accept")
+    again = await service.provider.post(f"/v1/referrals/{referral['id']}/accept")
     assert again.status_code == 409
     assert again.headers["content-type"] == PROBLEM
     assert again.json()["type"].endswith("/illegal-transition")
@@ -307,16 +310,16 @@ async def test_declining_withdrawing_and_closing_record_their_coded_reasons(serv
     closed = await _refer(service, programme.programme_id, identifiers=[{"type": "nhs_number",
                                                                          "value": "9990000026"}])
 
-    answer = await service.client.post(f"/v1/referrals/{declined['id']}/decline",
+    answer = await service.provider.post(f"/v1/referrals/{declined['id']}/decline",
                                        json={"reason": "no_capacity", "note": "Full until April"})
     assert answer.status_code == 200
     assert (answer.json()["status"], answer.json()["decision_reason"], answer.json()["decision_note"]) == (
         "declined", "no_capacity", "Full until April")
-    answer = await service.client.post(f"/v1/referrals/{withdrawn['id']}/withdraw", json={"reason": "moved_away"})
+    answer = await service.referrer.post(f"/v1/referrals/{withdrawn['id']}/withdraw", json={"reason": "moved_away"})
     assert (answer.json()["status"], answer.json()["withdrawal_reason"]) == ("withdrawn", "moved_away")
     assert answer.json()["withdrawn_at"]
-    await service.client.post(f"/v1/referrals/{closed['id']}/accept")
-    answer = await service.client.post(f"/v1/referrals/{closed['id']}/close", json={"reason": "unable_to_contact"})
+    await service.provider.post(f"/v1/referrals/{closed['id']}/accept")
+    answer = await service.provider.post(f"/v1/referrals/{closed['id']}/close", json={"reason": "unable_to_contact"})
     assert (answer.json()["status"], answer.json()["closure_reason"]) == ("closed", "unable_to_contact")
     assert answer.json()["closed_at"]
 
@@ -336,36 +339,37 @@ async def test_declining_withdrawing_and_closing_record_their_coded_reasons(serv
 async def test_a_decision_with_a_bad_reason_or_in_the_wrong_status_is_refused(service, route, body, status, pointer):
     programme = await service.programme()
     referral = await _refer(service, programme.programme_id)
-    answer = await service.client.post(f"/v1/referrals/{referral['id']}/{route}", json=body)
+    client = service.referrer if route == "withdraw" else service.provider
+    answer = await client.post(f"/v1/referrals/{referral['id']}/{route}", json=body)
     assert answer.status_code == status, answer.text
     if pointer:
         assert answer.json()["errors"][0]["pointer"] == pointer
     else:
         assert answer.json()["detail"] == "the referral is received; only a accepted referral can be closed"
-    read = (await service.client.get(f"/v1/referrals/{referral['id']}")).json()
+    read = (await service.provider.get(f"/v1/referrals/{referral['id']}")).json()
     assert read["status"] == "received"
 
 
 async def test_a_decision_about_an_unknown_referral_is_not_found(service):
-    answer = await service.client.post(f"/v1/referrals/{uuid.uuid4()}/accept")
+    answer = await service.provider.post(f"/v1/referrals/{uuid.uuid4()}/accept")
     assert answer.status_code == 404
-    assert (await service.client.get(f"/v1/referrals/{uuid.uuid4()}")).status_code == 404
+    assert (await service.provider.get(f"/v1/referrals/{uuid.uuid4()}")).status_code == 404
 
 
 async def test_the_start_and_end_of_the_enrolment_enrol_then_close_the_referral(service):
     programme = await service.programme()
     referral = await _refer(service, programme.programme_id)
-    await service.client.post(f"/v1/referrals/{referral['id']}/accept")
+    await service.provider.post(f"/v1/referrals/{referral['id']}/accept")
     enrolment = uuid.uuid4()
 
     await service.feed(_started(referral, enrolment))
-    read = (await service.client.get(f"/v1/referrals/{referral['id']}")).json()
+    read = (await service.provider.get(f"/v1/referrals/{referral['id']}")).json()
     assert (read["status"], read["enrolment_id"]) == ("enrolled", str(enrolment))
     assert read["enrolled_at"]
 
     await service.feed(_started(referral, enrolment))  # delivered again, as a new message
     await service.feed(_ended(referral, enrolment))
-    read = (await service.client.get(f"/v1/referrals/{referral['id']}")).json()
+    read = (await service.provider.get(f"/v1/referrals/{referral['id']}")).json()
     assert (read["status"], read["closure_reason"]) == ("closed", "enrolment_ended")
 
     events = await service.flush()
@@ -379,7 +383,7 @@ async def test_an_enrolment_end_that_overtakes_its_start_waits_for_it(service):
     referral = await _refer(service, programme.programme_id)
     enrolment = uuid.uuid4()
     await service.feed(_ended(referral, enrolment), _started(referral, enrolment))
-    read = (await service.client.get(f"/v1/referrals/{referral['id']}")).json()
+    read = (await service.provider.get(f"/v1/referrals/{referral['id']}")).json()
     assert (read["status"], read["closure_reason"]) == ("closed", "enrolment_ended")
     assert service.transport.dead_letters == []
 
@@ -390,7 +394,7 @@ async def test_an_enrolment_end_whose_start_never_comes_ends_among_the_dead_lett
     await service.feed(_ended(referral, uuid.uuid4()))
     [dead] = service.transport.dead_letters
     assert "EnrolmentNotYetSeen" in dead.reason
-    assert (await service.client.get(f"/v1/referrals/{referral['id']}")).json()["status"] == "received"
+    assert (await service.provider.get(f"/v1/referrals/{referral['id']}")).json()["status"] == "received"
 
 
 # --- one subject across sources --------------------------------------------------------------
@@ -425,7 +429,7 @@ async def test_two_subjects_that_a_referral_shows_to_be_one_person_are_merged_in
 
     school = await _refer(service, programme.programme_id, "school", identifiers=[NHS_NUMBER, PNC_ID])
     assert school["subject"]["pseudonym"] == custody["subject"]["pseudonym"]
-    moved = (await service.client.get(f"/v1/referrals/{hospital['id']}")).json()
+    moved = (await service.provider.get(f"/v1/referrals/{hospital['id']}")).json()
     assert moved["subject"]["pseudonym"] == custody["subject"]["pseudonym"]
     later = await _refer(service, programme.programme_id, "community", identifiers=[NHS_NUMBER])
     assert later["subject"]["pseudonym"] == custody["subject"]["pseudonym"]
@@ -465,7 +469,7 @@ async def test_a_second_open_referral_of_the_same_person_to_the_same_programme_i
     received = [e for e in await service.flush() if isinstance(e, ReferralReceived)]
     assert [str(e.possible_duplicate_of) if e.possible_duplicate_of else None for e in received] == [None, first["id"]]
 
-    flagged = (await service.client.get("/v1/referrals", params={"possible_duplicate": "true"})).json()["items"]
+    flagged = (await service.provider.get("/v1/referrals", params={"possible_duplicate": "true"})).json()["items"]
     assert [r["id"] for r in flagged] == [second["id"]]
 
 
@@ -475,7 +479,7 @@ async def test_a_referral_after_the_earlier_one_closed_or_to_another_programme_i
     first = await _refer(service, programme.programme_id)
     elsewhere = await _refer(service, other.programme_id)
     assert elsewhere["possible_duplicate_of"] is None
-    await service.client.post(f"/v1/referrals/{first['id']}/decline", json={"reason": "no_capacity"})
+    await service.provider.post(f"/v1/referrals/{first['id']}/decline", json={"reason": "no_capacity"})
     again = await _refer(service, programme.programme_id)
     assert again["possible_duplicate_of"] is None
 
@@ -491,10 +495,10 @@ async def test_the_list_filters_by_source_status_and_programme_and_shows_no_iden
                           identifiers=[{"type": "nhs_number", "value": "9990000018"}])
     prison = await _refer(service, other.programme_id, "prison",
                           identifiers=[{"type": "nhs_number", "value": "9990000026"}])
-    await service.client.post(f"/v1/referrals/{school['id']}/accept")
+    await service.provider.post(f"/v1/referrals/{school['id']}/accept")
 
     async def ids(**params):
-        answer = await service.client.get("/v1/referrals", params=params)
+        answer = await service.provider.get("/v1/referrals", params=params)
         assert answer.status_code == 200
         return {r["id"] for r in answer.json()["items"]}
 
@@ -504,15 +508,15 @@ async def test_the_list_filters_by_source_status_and_programme_and_shows_no_iden
     assert await ids(programme_id=str(other.programme_id)) == {prison["id"]}
     assert await ids(possible_duplicate="false") == {custody["id"], school["id"], prison["id"]}
     assert len(await ids(limit=1)) == 1
-    page = (await service.client.get("/v1/referrals")).json()["items"]
+    page = (await service.provider.get("/v1/referrals")).json()["items"]
     listed = repr(page)
     assert "Alex" not in listed and "9434765919" not in listed and "young_person" not in listed
-    assert (await service.client.get("/v1/referrals", params={"limit": 201})).status_code == 422
-    assert (await service.client.get("/v1/referrals", params={"status": "lost"})).status_code == 422
+    assert (await service.provider.get("/v1/referrals", params={"limit": 201})).status_code == 422
+    assert (await service.provider.get("/v1/referrals", params={"status": "lost"})).status_code == 422
 
 
 async def test_the_code_lists_say_their_names_and_versions(service):
-    index = (await service.client.get("/v1/code-lists")).json()["items"]
+    index = (await service.provider.get("/v1/code-lists")).json()["items"]
     by_name = {item["name"]: item for item in index}
     assert {"risk_factors", "dfe_exclusion_reasons", "ethnicities", "nhs_ethnic_categories_2001",
             "decline_reasons", "withdrawal_reasons", "closure_reasons", "offence_categories"} <= set(by_name)
@@ -524,22 +528,22 @@ async def test_the_code_lists_say_their_names_and_versions(service):
 
 
 async def test_a_code_list_gives_its_entries_with_their_versions(service):
-    answer = (await service.client.get("/v1/code-lists/dfe_exclusion_reasons")).json()
+    answer = (await service.provider.get("/v1/code-lists/dfe_exclusion_reasons")).json()
     entries = {(e["version"], e["code"]): e["label"] for e in answer["entries"]}
     assert entries[("2006-07", "OT")] == "Other"
     assert entries[("2020-21", "OW")] == "Use or threat of use of an offensive weapon or prohibited item"
-    only = (await service.client.get("/v1/code-lists/dfe_exclusion_reasons", params={"version": "2006-07"})).json()
+    only = (await service.provider.get("/v1/code-lists/dfe_exclusion_reasons", params={"version": "2006-07"})).json()
     assert {e["version"] for e in only["entries"]} == {"2006-07"}
-    letters = (await service.client.get("/v1/code-lists/nhs_ethnic_categories_2001")).json()["entries"]
+    letters = (await service.provider.get("/v1/code-lists/nhs_ethnic_categories_2001")).json()["entries"]
     assert letters[0] == {"code": "A", "label": "White - British",
                           "attributes": {"ons_2021_category": "white_british", "ons_2021_group": "white",
                                          "exact": True}}
-    risk = (await service.client.get("/v1/code-lists/risk_factors")).json()["entries"]
+    risk = (await service.provider.get("/v1/code-lists/risk_factors")).json()["entries"]
     assert risk[0] == {"code": "weapon_carrying", "label": "Carrying a weapon"}
 
 
 async def test_an_unknown_code_list_or_version_is_not_found(service):
-    assert (await service.client.get("/v1/code-lists/favourite_colours")).status_code == 404
-    answer = await service.client.get("/v1/code-lists/dfe_exclusion_reasons", params={"version": "1999-00"})
+    assert (await service.provider.get("/v1/code-lists/favourite_colours")).status_code == 404
+    answer = await service.provider.get("/v1/code-lists/dfe_exclusion_reasons", params={"version": "1999-00"})
     assert answer.status_code == 404
     assert answer.headers["content-type"] == PROBLEM

@@ -2,26 +2,53 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, Uuid, event
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    event,
+)
 from sqlalchemy.orm import registry
 
+from vru_shared.audit import audit_table
 from vru_shared.db import UtcDateTime, str_enum
 from vru_shared.messaging import messaging_tables
 
 from vru_interventions.domain.enrolments import Contact, ContactKind, Enrolment, EnrolmentStatus, ExitReason
+from vru_interventions.domain.organisations import Organisation, OrganisationRole
 from vru_interventions.domain.programmes import PreventionTier, Programme
 from vru_interventions.domain.referrals import KnownReferral, ReferralStatus
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
+audit_trail = audit_table(metadata)
 
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    # Unknown while only the organisation's deactivation has arrived.
+    Column("name", String(200), nullable=True),
+    Column("role", str_enum(OrganisationRole), nullable=True),
+    Column("active", Boolean, nullable=False),
+)
 
 programmes = Table(
     "programmes",
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
+    # Null only for a programme made before providers were organisations.
+    Column("provider_organisation_id", Uuid, nullable=True),
     Column("provider", String(200), nullable=False),
     Column("tier", str_enum(PreventionTier), nullable=False),
     # A short list of referral source codes, in the contract's order.
@@ -33,6 +60,7 @@ programmes = Table(
     Column("active_to", Date, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=True),
+    Index("ix_programmes_provider_organisation", "provider_organisation_id"),
 )
 
 known_referrals = Table(
@@ -44,6 +72,8 @@ known_referrals = Table(
     Column("subject_pseudonym", String(64), nullable=True),
     Column("referred_at", UtcDateTime(), nullable=True),
     Column("status_reason", String(200), nullable=True),
+    # An erasure finds a young person's referrals by their pseudonym.
+    Index("ix_known_referrals_subject", "subject_pseudonym"),
 )
 
 enrolments = Table(
@@ -91,6 +121,7 @@ def start_mappers() -> None:
     global _mapped
     if _mapped:
         return
+    mapper_registry.map_imperatively(Organisation, organisations)
     mapper_registry.map_imperatively(Programme, programmes)
     mapper_registry.map_imperatively(KnownReferral, known_referrals)
     mapper_registry.map_imperatively(Enrolment, enrolments)

@@ -1,4 +1,4 @@
-"""Where programmes, known referrals, enrolments and contacts are kept."""
+"""Where organisations, programmes, known referrals, enrolments and contacts are kept."""
 
 from __future__ import annotations
 
@@ -11,8 +11,20 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vru_interventions.domain.enrolments import Contact, Enrolment, EnrolmentStatus
+from vru_interventions.domain.organisations import Organisation
 from vru_interventions.domain.programmes import PreventionTier, Programme
 from vru_interventions.domain.referrals import KnownReferral
+
+
+class OrganisationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def add(self, organisation: Organisation) -> None:
+        self._session.add(organisation)
+
+    async def get(self, organisation_id: uuid.UUID) -> Organisation | None:
+        return await self._session.get(Organisation, organisation_id)
 
 
 class ProgrammeRepository:
@@ -43,6 +55,7 @@ class ProgrammeRepository:
         *,
         tier: PreventionTier | None = None,
         provider: str | None = None,
+        provider_organisation_id: uuid.UUID | None = None,
         active_on: date | None = None,
         limit: int,
         offset: int,
@@ -52,6 +65,8 @@ class ProgrammeRepository:
             query = query.where(Programme.tier == tier)
         if provider is not None:
             query = query.where(Programme.provider == provider)
+        if provider_organisation_id is not None:
+            query = query.where(Programme.provider_organisation_id == provider_organisation_id)
         if active_on is not None:
             query = query.where(
                 Programme.active_from <= active_on,
@@ -69,6 +84,15 @@ class KnownReferralRepository:
 
     async def get(self, referral_id: uuid.UUID) -> KnownReferral | None:
         return await self._session.get(KnownReferral, referral_id)
+
+    async def about(self, subject_pseudonym: str) -> Sequence[KnownReferral]:
+        """The referrals of one young person, in a fixed order (the order their locks are taken)."""
+        query = (
+            select(KnownReferral)
+            .where(KnownReferral.subject_pseudonym == subject_pseudonym)
+            .order_by(KnownReferral.referral_id)
+        )
+        return (await self._session.execute(query)).scalars().all()
 
 
 class EnrolmentRepository:
@@ -93,15 +117,43 @@ class EnrolmentRepository:
         )
         return self._track((await self._session.execute(query)).scalar_one_or_none())
 
+    async def all_for_referral(self, referral_id: uuid.UUID) -> Sequence[Enrolment]:
+        """Every enrolment the referral ever had, rejected ones too, locked for change."""
+        query = (
+            select(Enrolment)
+            .where(Enrolment.referral_id == referral_id)
+            .order_by(Enrolment.requested_at, Enrolment.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        found = (await self._session.execute(query)).scalars().all()
+        for enrolment in found:
+            self.seen.setdefault(enrolment)
+        return found
+
     def _track(self, enrolment: Enrolment | None) -> Enrolment | None:
         if enrolment is not None:
             self.seen.setdefault(enrolment)
         return enrolment
 
     async def list(
-        self, *, programme_id: uuid.UUID | None, status: EnrolmentStatus | None, limit: int, offset: int
+        self,
+        *,
+        provider_organisation_id: uuid.UUID,
+        programme_id: uuid.UUID | None,
+        status: EnrolmentStatus | None,
+        limit: int,
+        offset: int,
     ) -> Sequence[Enrolment]:
-        query = select(Enrolment).order_by(Enrolment.requested_at.desc(), Enrolment.id).limit(limit).offset(offset)
+        """The enrolments on the programmes one provider organisation runs, newest first."""
+        query = (
+            select(Enrolment)
+            .join(Programme, Programme.id == Enrolment.programme_id)
+            .where(Programme.provider_organisation_id == provider_organisation_id)
+            .order_by(Enrolment.requested_at.desc(), Enrolment.id)
+            .limit(limit)
+            .offset(offset)
+        )
         if programme_id is not None:
             query = query.where(Enrolment.programme_id == programme_id)
         if status is not None:

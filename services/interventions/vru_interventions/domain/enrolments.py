@@ -142,6 +142,8 @@ class Enrolment:
         return self.status in WAITING
 
     def _ruled_out_by(self, referral: KnownReferral) -> str | None:
+        if referral.is_erased:
+            return "the young person's data was erased"
         if referral.programme_id != self.programme_id:
             return "the referral is to another programme"
         if referral.has_stopped:
@@ -184,8 +186,16 @@ class Enrolment:
         now = now or datetime.now(UTC)
         self._start(referral, on=now.date(), now=now)
 
+    def subject_erased(self) -> None:
+        """The young person's data was erased: the free-text note goes, and one still waiting never
+        starts (it would publish a start for no one); dates, status and exit reason stay for the aggregates."""
+        self.note = None
+        if self.is_waiting:
+            self._reject("the young person's data was erased")
+
     def _start(self, referral: KnownReferral, *, on: date, now: datetime) -> None:
         assert referral.subject_pseudonym is not None, "an enrolment starts only once its referral is known"
+        assert not referral.is_erased, "no enrolment starts for a young person whose data was erased"
         self.status = EnrolmentStatus.ACTIVE
         self.start_date = on
         self.started_at = now

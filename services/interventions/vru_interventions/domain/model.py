@@ -1,4 +1,4 @@
-"""The interventions domain in one import: programmes, known referrals, enrolments and contacts."""
+"""The interventions domain in one import: organisations, programmes, known referrals, enrolments and contacts."""
 
 from vru_interventions.domain.enrolments import (
     NEVER_STARTED_EXITS,
@@ -11,10 +11,12 @@ from vru_interventions.domain.enrolments import (
     IllegalTransition,
     InvalidEnrolment,
 )
+from vru_interventions.domain.organisations import Organisation, OrganisationRole
 from vru_interventions.domain.programmes import REFERRAL_SOURCES, InvalidProgramme, PreventionTier, Programme
-from vru_interventions.domain.referrals import KnownReferral, ReferralStatus
+from vru_interventions.domain.referrals import ERASED, KnownReferral, ReferralStatus
 
 __all__ = [
+    "ERASED",
     "NEVER_STARTED_EXITS",
     "REFERRAL_SOURCES",
     "WAITING",
@@ -27,6 +29,8 @@ __all__ = [
     "InvalidEnrolment",
     "InvalidProgramme",
     "KnownReferral",
+    "Organisation",
+    "OrganisationRole",
     "PreventionTier",
     "Programme",
     "ReferralStatus",

@@ -12,14 +12,18 @@ from vru_shared.contracts.interventions import ProgrammeCreated, ProgrammeUpdate
 from vru_shared.contracts.referrals import ReferralSource
 from vru_shared.events import IntegrationEvent
 
+from vru_interventions.domain.organisations import Organisation
+
 # The order of the contract, so a programme's sources always read the same way.
 REFERRAL_SOURCES: tuple[str, ...] = get_args(ReferralSource)
 YOUNGEST, OLDEST = 8, 30
 NAME_LENGTH = 200
 
-# What a caller may set; the rest (id, times) is the programme's own.
-TERMS = ("name", "provider", "tier", "accepted_sources", "min_age", "max_age", "capacity", "active_from",
-         "active_to")
+# A programme's state as published; the rest (id, times) is the programme's own.
+TERMS = ("name", "provider_organisation_id", "provider", "tier", "accepted_sources", "min_age", "max_age",
+         "capacity", "active_from", "active_to")
+# What a revision may change directly: the provider changes only as a whole organisation.
+REVISABLE = tuple(term for term in TERMS if term not in ("provider_organisation_id", "provider"))
 
 
 class PreventionTier(StrEnum):
@@ -48,15 +52,25 @@ def _text_problem(value: Any) -> str | None:
     return None
 
 
-def _normalised(terms: dict[str, Any], changed: frozenset[str] = frozenset(TERMS)) -> dict[str, Any]:
+def _normalised(
+    terms: dict[str, Any], changed: frozenset[str] = frozenset(TERMS), provider: Organisation | None = None
+) -> dict[str, Any]:
     """The terms checked as a whole; raises with every problem found, so one answer names them all.
 
     A rule between two terms is laid at the one the caller `changed`, the later one if both.
+    `provider`, when given, is the organisation the caller names to run the programme.
     """
     problems: dict[str, str] = {}
-    for name in ("name", "provider"):
-        if why := _text_problem(terms[name]):
-            problems[name] = why
+    if why := _text_problem(terms["name"]):
+        problems["name"] = why
+    if provider is not None:
+        if why := provider.why_it_cannot_run_programmes():
+            problems["provider_organisation_id"] = why
+        else:
+            terms = {**terms, "provider_organisation_id": provider.id, "provider": provider.name}
+    elif terms["provider_organisation_id"] is None:
+        # Only a programme made before providers were organisations lacks one.
+        problems["provider_organisation_id"] = "must name the provider organisation that runs the programme"
     try:
         tier = PreventionTier(terms["tier"])
     except ValueError:
@@ -93,7 +107,6 @@ def _normalised(terms: dict[str, Any], changed: frozenset[str] = frozenset(TERMS
     return {
         **terms,
         "name": terms["name"].strip(),
-        "provider": terms["provider"].strip(),
         "tier": tier,
         "accepted_sources": [s for s in REFERRAL_SOURCES if s in sources],
     }
@@ -103,6 +116,10 @@ def _normalised(terms: dict[str, Any], changed: frozenset[str] = frozenset(TERMS
 class Programme:
     id: uuid.UUID
     name: str
+    # The provider organisation that runs it, which alone sees its enrolments; None only for a
+    # programme made before providers were organisations, until an administrator names one.
+    provider_organisation_id: uuid.UUID | None
+    # The organisation's name, as the identity service registered it.
     provider: str
     tier: PreventionTier
     accepted_sources: list[str]
@@ -120,7 +137,7 @@ class Programme:
         cls,
         *,
         name: str,
-        provider: str,
+        provider: Organisation,
         tier: PreventionTier | str,
         accepted_sources: list[str],
         min_age: int,
@@ -131,10 +148,10 @@ class Programme:
         now: datetime | None = None,
     ) -> Programme:
         terms = _normalised({
-            "name": name, "provider": provider, "tier": tier, "accepted_sources": accepted_sources,
-            "min_age": min_age, "max_age": max_age, "capacity": capacity, "active_from": active_from,
-            "active_to": active_to,
-        })
+            "name": name, "provider_organisation_id": None, "provider": None, "tier": tier,
+            "accepted_sources": accepted_sources, "min_age": min_age, "max_age": max_age, "capacity": capacity,
+            "active_from": active_from, "active_to": active_to,
+        }, provider=provider)
         programme = cls(id=uuid.uuid4(), created_at=now or datetime.now(UTC), **terms)
         programme.events.append(ProgrammeCreated(programme_id=programme.id, **programme.terms()))
         return programme
@@ -142,12 +159,16 @@ class Programme:
     def terms(self) -> dict[str, Any]:
         return {term: getattr(self, term) for term in TERMS}
 
-    def revise(self, changes: dict[str, Any], *, now: datetime | None = None) -> bool:
-        """Apply a partial change checked against the whole; True when anything changed."""
-        unknown = set(changes) - set(TERMS)
+    def revise(
+        self, changes: dict[str, Any], *, provider: Organisation | None = None, now: datetime | None = None
+    ) -> bool:
+        """Apply a partial change checked against the whole, `provider` the organisation to run it from
+        now on if that changes too; True when anything changed."""
+        unknown = set(changes) - set(REVISABLE)
         if unknown:
-            raise TypeError(f"not a term of a programme: {', '.join(sorted(unknown))}")
-        revised = _normalised({**self.terms(), **changes}, frozenset(changes))
+            raise TypeError(f"not a revisable term of a programme: {', '.join(sorted(unknown))}")
+        changed = frozenset(changes) | ({"provider_organisation_id"} if provider is not None else set())
+        revised = _normalised({**self.terms(), **changes}, changed, provider)
         if revised == self.terms():
             return False
         for term, value in revised.items():
@@ -155,6 +176,10 @@ class Programme:
         self.updated_at = now or datetime.now(UTC)
         self.events.append(ProgrammeUpdated(programme_id=self.id, **self.terms()))
         return True
+
+    def is_run_by(self, organisation_id: uuid.UUID) -> bool:
+        """Whether this organisation runs the programme, and so may see and change its enrolments."""
+        return self.provider_organisation_id is not None and self.provider_organisation_id == organisation_id
 
     def is_active_on(self, day: date) -> bool:
         return self.active_from <= day and (self.active_to is None or day <= self.active_to)

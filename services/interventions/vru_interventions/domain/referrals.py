@@ -33,6 +33,8 @@ _STAGE = {
 }
 _FINAL = _STAGE[ReferralStatus.CLOSED]
 REASON_LENGTH = 200
+# Put in place of the pseudonym of a young person whose data was erased: it links to no one.
+ERASED = "erased"
 
 
 @dataclass(eq=False)
@@ -67,6 +69,10 @@ class KnownReferral:
         return self.subject_pseudonym is not None and self.referred_at is not None
 
     @property
+    def is_erased(self) -> bool:
+        return self.subject_pseudonym == ERASED
+
+    @property
     def is_accepted(self) -> bool:
         return self.status in (ReferralStatus.ACCEPTED, ReferralStatus.ENROLLED)
 
@@ -75,8 +81,15 @@ class KnownReferral:
         return _STAGE[self.status] == _FINAL
 
     def details_arrived(self, *, subject_pseudonym: str, referred_at: datetime) -> None:
+        if self.is_erased:
+            # A redelivered ReferralReceived must not link the referral to the person again.
+            return
         self.subject_pseudonym = subject_pseudonym
         self.referred_at = referred_at
+
+    def erase(self) -> None:
+        """Forget who the referral is about; its programme, status and dates stay for the aggregates."""
+        self.subject_pseudonym = ERASED
 
     def advance(self, status: ReferralStatus, reason: str | None = None) -> bool:
         """Move to `status` if it is further along; True when it moved."""

@@ -24,7 +24,9 @@ from vru_interventions.domain.programmes import NAME_LENGTH, OLDEST, YOUNGEST, P
 Age = Annotated[int, Field(strict=True, ge=YOUNGEST, le=OLDEST, description="Whole years.")]
 Capacity = Annotated[int, Field(strict=True, ge=1)]
 Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
-Provider = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH, description="The organisation that runs it.")]
+ProviderOrganisation = Annotated[uuid.UUID, Field(
+    description="The provider organisation that runs it, as registered with the identity service; "
+    "it alone sees the programme's enrolments.")]
 Sources = Annotated[list[ReferralSource], Field(min_length=1, description="Referral sources it takes.")]
 
 
@@ -37,7 +39,7 @@ class ProgrammeIn(Strict):
     are checked too, and named in the problem's errors."""
 
     name: Name
-    provider: Provider
+    provider_organisation_id: ProviderOrganisation
     tier: PreventionTier = Field(description="Tier of prevention.")
     accepted_sources: Sources
     min_age: Age
@@ -52,7 +54,7 @@ class ProgrammePatch(Strict):
     capacity and active_to may be set to null (no limit, open-ended)."""
 
     name: Name | None = None
-    provider: Provider | None = None
+    provider_organisation_id: ProviderOrganisation | None = None
     tier: PreventionTier | None = None
     accepted_sources: Sources | None = None
     min_age: Age | None = None
@@ -61,7 +63,8 @@ class ProgrammePatch(Strict):
     active_from: date | None = None
     active_to: date | None = None
 
-    @field_validator("name", "provider", "tier", "accepted_sources", "min_age", "max_age", "active_from")
+    @field_validator("name", "provider_organisation_id", "tier", "accepted_sources", "min_age", "max_age",
+                     "active_from")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
@@ -75,7 +78,10 @@ class ProgrammePatch(Strict):
 class ProgrammeOut(BaseModel):
     id: uuid.UUID
     name: str
-    provider: str
+    provider_organisation_id: uuid.UUID | None = Field(
+        description="The provider organisation that runs it; null only for a programme made before providers "
+        "were organisations, until an administrator names one.")
+    provider: str = Field(description="The provider organisation's name.")
     tier: PreventionTier
     accepted_sources: list[ReferralSource]
     min_age: int
@@ -91,7 +97,8 @@ class ProgrammeOut(BaseModel):
     @classmethod
     def of(cls, p: Programme, counts: Counter[tuple[uuid.UUID, EnrolmentStatus]]) -> ProgrammeOut:
         return cls(
-            id=p.id, name=p.name, provider=p.provider, tier=p.tier, accepted_sources=p.accepted_sources,
+            id=p.id, name=p.name, provider_organisation_id=p.provider_organisation_id, provider=p.provider,
+            tier=p.tier, accepted_sources=p.accepted_sources,
             min_age=p.min_age, max_age=p.max_age, capacity=p.capacity, active_from=p.active_from,
             active_to=p.active_to, active_enrolments=counts[(p.id, EnrolmentStatus.ACTIVE)],
             waitlisted_enrolments=counts[(p.id, EnrolmentStatus.WAITLISTED)], created_at=p.created_at,

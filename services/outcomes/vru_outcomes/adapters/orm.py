@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Date, Index, Integer, MetaData, String, Table, Uuid
 from sqlalchemy.orm import registry
 
+from vru_shared.audit import audit_table
 from vru_shared.db import UtcDateTime, str_enum
 from vru_shared.messaging import messaging_tables
 
@@ -17,11 +18,12 @@ from vru_outcomes.domain.model import (
     Validation,
     WellbeingScale,
 )
-from vru_outcomes.domain.projections import CohortMember, ProgrammeRecord, ReferralRecord, ReferralStatus
+from vru_outcomes.domain.projections import CohortMember, Erasure, ProgrammeRecord, ReferralRecord, ReferralStatus
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
+audit_trail = audit_table(metadata)
 
 
 programmes = Table(
@@ -31,6 +33,8 @@ programmes = Table(
     Column("name", String(200), nullable=False),
     Column("provider", String(200), nullable=False),
     Column("tier", String(20), nullable=True),
+    Column("provider_organisation_id", Uuid, nullable=True),
+    Index("ix_programmes_provider_organisation", "provider_organisation_id"),
 )
 
 referrals = Table(
@@ -103,7 +107,19 @@ outcome_records = Table(
     Column("validation", str_enum(Validation), nullable=False, server_default=Validation.VALID.value),
     Column("invalid_reason", String(300), nullable=True),
     Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by_organisation_id", Uuid, nullable=True),
     Index("ix_outcomes_enrolment_domain", "enrolment_id", "domain", "observed_on"),
+    Index("ix_outcomes_recorded_by", "recorded_by_organisation_id", "recorded_at"),
+)
+
+# Subjects whose data was erased, by a digest of their pseudonym, so that an enrolment of theirs
+# arriving after the erasure is stored without it.
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("subject_digest", String(64), primary_key=True),
+    Column("erased_at", UtcDateTime(), nullable=False),
+    Column("reason", String(20), nullable=False),
 )
 
 _mapped = False
@@ -117,4 +133,5 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(ReferralRecord, referrals)
     mapper_registry.map_imperatively(CohortMember, cohort)
     mapper_registry.map_imperatively(OutcomeRecord, outcome_records)
+    mapper_registry.map_imperatively(Erasure, erasures)
     _mapped = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import get_args
 
@@ -58,7 +58,8 @@ class MetricQuery:
     last: Period
     group_by: tuple[str, ...]
     granularity: Granularity
-    # dimension -> accepted values (programme ids as text); UNKNOWN matches a missing value
+    # dimension -> accepted values (programme ids as text); UNKNOWN matches a missing value, and
+    # no values at all match nothing
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     policy: DisclosurePolicy = field(default_factory=lambda: policy_for("vru"))
     as_of: date | None = None
@@ -76,6 +77,14 @@ class MetricQuery:
     def grouped_dimensions(self) -> tuple[str, ...]:
         """The dimensions the database groups by: the period is folded from days afterwards."""
         return tuple(d for d in self.group_by if d != PERIOD)
+
+    def within_programmes(self, programme_ids: Sequence[uuid.UUID]) -> MetricQuery:
+        """The query over these programmes only. A programme filter naming others keeps just the
+        ones among them, so another's programme answers exactly as one that does not exist: no data."""
+        allowed = [str(p) for p in programme_ids]
+        asked = self.filters.get(PROGRAMME)
+        kept = tuple(p for p in asked if p in allowed) if asked is not None else tuple(sorted(allowed))
+        return replace(self, filters={**self.filters, PROGRAMME: kept})
 
     def periods(self) -> list[Period]:
         """The periods of the range at the query's granularity; edge ones may lie partly outside it."""

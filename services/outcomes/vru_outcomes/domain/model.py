@@ -9,6 +9,10 @@ Records are checked against the enrolment's start when the enrolment is known he
 posted before its enrolment's event arrived is kept as `pending` and checked when the
 enrolment arrives; a record that fails then is kept as `invalid`, with the reason, and no
 metric counts it.
+
+Only the provider organisation that runs the enrolment's programme may record its outcomes.
+A pending record is checked for that too: one posted by any other organisation becomes
+`invalid`.
 """
 
 from __future__ import annotations
@@ -115,6 +119,8 @@ BASELINE_LEAD = timedelta(days=31)
 # A follow-up booked for N months after the start may be taken up to two weeks early.
 FOLLOW_UP_TOLERANCE = timedelta(days=14)
 MAX_FOLLOW_UP_MONTHS = 60
+# Says no more than a 404 would: the recorder named an enrolment that is not one of its own.
+NOT_THE_PROVIDER = "the enrolment is not on a programme that the recording organisation provides"
 
 
 @dataclass(eq=False)
@@ -136,6 +142,13 @@ class OutcomeRecord:
     offence_category: OffenceCategory | None = None
     validation: Validation = Validation.VALID
     invalid_reason: str | None = None
+    # None only on records kept from before the recorder was recorded.
+    recorded_by_organisation_id: uuid.UUID | None = None
+
+    @property
+    def refused_for_recorder(self) -> bool:
+        """Whether the record was refused because its recorder does not provide the programme."""
+        return self.validation is Validation.INVALID and self.invalid_reason == NOT_THE_PROVIDER
 
     @classmethod
     def record_ete(cls, *, status: EteStatus, **measured) -> OutcomeRecord:
@@ -166,6 +179,7 @@ class OutcomeRecord:
         follow_up_months: int | None,
         observed_on: date,
         member: CohortMember | None,
+        recorded_by: uuid.UUID | None = None,
         now: datetime | None = None,
         **values,
     ) -> OutcomeRecord:
@@ -184,6 +198,7 @@ class OutcomeRecord:
             recorded_at=now,
             point=point,
             follow_up_months=follow_up_months,
+            recorded_by_organisation_id=recorded_by,
             **values,
         )
         record._check_or_wait(member)
@@ -199,6 +214,7 @@ class OutcomeRecord:
         disposal: Disposal,
         offence_category: OffenceCategory,
         member: CohortMember | None,
+        recorded_by: uuid.UUID | None = None,
         now: datetime | None = None,
     ) -> OutcomeRecord:
         now = now or datetime.now(UTC)
@@ -216,6 +232,7 @@ class OutcomeRecord:
             proven_date=proven_date,
             disposal=Disposal(disposal),
             offence_category=OffenceCategory(offence_category),
+            recorded_by_organisation_id=recorded_by,
         )
         record._check_or_wait(member)
         return record
@@ -253,9 +270,14 @@ class OutcomeRecord:
         if self.observed_on < earliest:
             raise InvalidOutcome("observed_on", f"observed_on is {why} ({start} start)")
 
-    def validate_on_arrival(self, member: CohortMember) -> None:
-        """The enrolment of a pending record arrived: keep it as valid, or as invalid with why."""
+    def validate_on_arrival(self, member: CohortMember, *, provider_organisation_id: uuid.UUID) -> None:
+        """The enrolment of a pending record and its programme's provider are known: keep the
+        record as valid, or as invalid with why."""
         if self.validation is not Validation.PENDING:
+            return
+        recorder = self.recorded_by_organisation_id
+        if recorder is not None and recorder != provider_organisation_id:
+            self.validation, self.invalid_reason = Validation.INVALID, NOT_THE_PROVIDER
             return
         try:
             self.check_against(member)

@@ -8,6 +8,7 @@ rather than from the order their events came in.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +29,32 @@ class ProgrammeRecord:
     name: str
     provider: str
     tier: str | None = None
+    # The provider organisation that runs the programme: the one organisation that sees its
+    # enrolments' outcome records and its metrics at the internal audience. None only on rows
+    # kept from before programme events carried it, until the programme's next update.
+    provider_organisation_id: uuid.UUID | None = None
+
+
+ERASED_PREFIX = "erased:"
+
+
+def subject_digest(pseudonym: str) -> str:
+    """What an erasure keeps of the pseudonym: enough to recognise an enrolment of the erased
+    subject that arrives after the erasure, and nothing that other data here could be joined on."""
+    return hashlib.sha256(pseudonym.encode()).hexdigest()
+
+
+@dataclass(eq=False)
+class Erasure:
+    """A subject erased: enrolments of theirs that started before `erased_at` keep no pseudonym here."""
+
+    subject_digest: str
+    erased_at: datetime
+    reason: str
+
+    def covers(self, member: CohortMember) -> bool:
+        # An enrolment that started after the erasure is new processing, of a new referral.
+        return member.started_at is None or member.started_at <= self.erased_at
 
 
 @dataclass(eq=False)
@@ -43,6 +70,17 @@ class CohortMember:
     end_date: date | None = None
     exit_reason: str | None = None
     first_contact_at: datetime | None = None
+
+    @property
+    def erased(self) -> bool:
+        return self.subject_pseudonym.startswith(ERASED_PREFIX)
+
+    def forget_subject(self) -> None:
+        """The young person's data was erased: nothing links this enrolment to them any more.
+
+        The marker is the enrolment's own id, so erased members never look like one subject,
+        and the coarse facts stay, so aggregates over past periods do not change."""
+        self.subject_pseudonym = f"{ERASED_PREFIX}{self.enrolment_id.hex}"
 
     def ended(self, end_date: date, exit_reason: str) -> None:
         self.end_date = end_date

@@ -24,7 +24,7 @@ from vru_outcomes.domain.disclosure import ALL, Cell, DisclosurePolicy, Protecte
 from vru_outcomes.domain.distribution import median, percentile
 from vru_outcomes.domain.metric_query import MetricQuery
 from vru_outcomes.domain.statistics import wilson_interval
-from vru_outcomes.domain.tabulation import Key, Row, Table, group_of, tabulate
+from vru_outcomes.domain.tabulation import Key, Row, group_of, tabulate
 
 
 @dataclass(frozen=True)

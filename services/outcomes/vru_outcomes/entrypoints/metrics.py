@@ -1,4 +1,8 @@
-"""HTTP routes for aggregate metrics: the catalogue, and one metric by period, group and audience."""
+"""HTTP routes for aggregate metrics: the catalogue, and one metric by period, group and audience.
+
+Metrics are aggregates under a disclosure policy and hold no personal data, so reading them is
+not audited; every refused metric request is (a missing scope, an audience the role may not see).
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from vru_shared.audit import AuditAction, AuditEntry, AuditOutcome
 from vru_shared.problems import PROBLEM_RESPONSES, InvalidParam, Problem
 
 from vru_outcomes.domain.catalogue import CATALOGUE
-from vru_outcomes.domain.metric_query import FILTERS, InvalidQuery, parse_query
+from vru_outcomes.domain.metric_access import AudienceNotAllowed, audience_for
+from vru_outcomes.domain.metric_query import AUDIENCES, FILTERS, InvalidQuery, parse_query
 from vru_outcomes.domain.periods import Granularity
 from vru_outcomes.domain.projections import uk_date
 from vru_outcomes.entrypoints import csv_export
-from vru_outcomes.entrypoints.deps import UowDep
+from vru_outcomes.entrypoints.deps import METRIC, CatalogueReader, MetricReader, UowDep
 from vru_outcomes.entrypoints.metric_schemas import CatalogueOut, MetricOut, MetricResultOut
 from vru_outcomes.service_layer.metrics import answer
+from vru_outcomes.service_layer.recording import audit_refusal
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"], responses=PROBLEM_RESPONSES)
 
@@ -25,7 +32,7 @@ Values = Annotated[list[str] | None, Query(description="Repeat the parameter or 
 
 
 @router.get("", response_model=CatalogueOut)
-async def list_metrics() -> CatalogueOut:
+async def list_metrics(_caller: CatalogueReader) -> CatalogueOut:
     """Every metric with its definition, numerator, denominator, cohort rule, unit and version."""
     return CatalogueOut(metrics=[MetricOut.of(m) for m in CATALOGUE.values()])
 
@@ -38,6 +45,7 @@ async def list_metrics() -> CatalogueOut:
 async def get_metric(
     metric_id: str,
     request: Request,
+    caller: MetricReader,
     uow: UowDep,
     from_: Annotated[
         str | None,
@@ -57,7 +65,12 @@ async def get_metric(
     sex: Values = None,
     ethnicity_group: Values = None,
     postcode_district: Values = None,
-    audience: Annotated[str, Query(description="internal, vru or public: the disclosure policy applied.")] = "vru",
+    audience: Annotated[
+        str | None,
+        Query(description="internal, vru or public: the disclosure policy applied. Providers may ask for all "
+              "three (default internal) and see only their own programmes; the VRU and administrators see every "
+              "programme and may ask for vru or public (default vru)."),
+    ] = None,
     as_of: Annotated[
         date | None, Query(description="Reoffending: count what was proven by this day (default today).")
     ] = None,
@@ -72,6 +85,18 @@ async def get_metric(
         ethnicity_group=ethnicity_group, postcode_district=postcode_district,
     )
     assert set(given) == set(FILTERS)
+    try:
+        audience = audience_for(caller.role, audience, AUDIENCES)
+    except AudienceNotAllowed as exc:
+        await audit_refusal(caller, AuditEntry(AuditAction.READ, METRIC, metric_id, AuditOutcome.DENIED,
+                                               f"audience {audience} not allowed"), uow)
+        raise Problem(
+            403,
+            str(exc),
+            kind="audience-not-allowed",
+            title="Audience not allowed",
+            errors=[InvalidParam(pointer="/query/audience", detail=f"one of: {', '.join(exc.allowed)}")],
+        ) from exc
     try:
         query = parse_query(
             metric,
@@ -92,7 +117,7 @@ async def get_metric(
             title="Metric query not valid",
             errors=[InvalidParam(pointer=f"/query/{exc.parameter}", detail=str(exc))],
         ) from exc
-    result = await answer(query, uow)
+    result = await answer(query, caller, uow)
     wants_csv = format == "csv" or (format is None and csv_export.MEDIA_TYPE in request.headers.get("accept", ""))
     if wants_csv:
         return Response(

@@ -12,8 +12,8 @@ from fastapi.routing import APIRoute
 
 from vru_shared.problems import PROBLEM_RESPONSES, InvalidParam, Problem
 
-from vru_outcomes.domain.model import InvalidOutcome, OutcomeDomain
-from vru_outcomes.entrypoints.deps import UowDep
+from vru_outcomes.domain.model import InvalidOutcome, OutcomeDomain, Validation
+from vru_outcomes.entrypoints.deps import OutcomeLister, OutcomeReader, OutcomeRecorder, UowDep
 from vru_outcomes.entrypoints.schemas import (
     DOMAIN_TAGS,
     OutcomeIn,
@@ -22,7 +22,8 @@ from vru_outcomes.entrypoints.schemas import (
     ReoffendingOutcomeIn,
     WellbeingOutcomeIn,
 )
-from vru_outcomes.service_layer import handlers
+from vru_outcomes.service_layer import recording
+from vru_outcomes.service_layer.recording import EnrolmentNotFound
 
 
 # A missing or unknown tag is an error of the body as a whole to pydantic; to the client, of `domain`.
@@ -58,9 +59,9 @@ router = APIRouter(
 )
 
 
-def _command(body: OutcomeIn) -> handlers.RecordMeasurement | handlers.RecordReoffence:
+def _command(body: OutcomeIn) -> recording.RecordMeasurement | recording.RecordReoffence:
     if isinstance(body, ReoffendingOutcomeIn):
-        return handlers.RecordReoffence(
+        return recording.RecordReoffence(
             body.enrolment_id, body.offence_date, body.proven_date, body.disposal, body.offence_category
         )
     measured = dict(
@@ -71,8 +72,8 @@ def _command(body: OutcomeIn) -> handlers.RecordMeasurement | handlers.RecordReo
         observed_on=body.observed_on,
     )
     if isinstance(body, WellbeingOutcomeIn):
-        return handlers.RecordMeasurement(**measured, scale=body.scale, score=body.score)
-    return handlers.RecordMeasurement(**measured, status=body.status)
+        return recording.RecordMeasurement(**measured, scale=body.scale, score=body.score)
+    return recording.RecordMeasurement(**measured, status=body.status)
 
 
 @router.post(
@@ -81,10 +82,14 @@ def _command(body: OutcomeIn) -> handlers.RecordMeasurement | handlers.RecordReo
     response_model=OutcomeOut,
     responses={202: {"model": OutcomeOut, "description": "Accepted before the enrolment reached this service"}},
 )
-async def record_outcome(body: Annotated[OutcomeIn, Body()], uow: UowDep, response: Response) -> OutcomeOut:
-    """Record an outcome against an enrolment; 202 while the enrolment is still on its way here."""
+async def record_outcome(
+    body: Annotated[OutcomeIn, Body()], caller: OutcomeRecorder, uow: UowDep, response: Response
+) -> OutcomeOut:
+    """Record an outcome against one of your enrolments; 202 while the enrolment is on its way here."""
     try:
-        record, known = await handlers.record_outcome(_command(body), uow)
+        record, known = await recording.record_outcome(_command(body), caller, uow)
+    except EnrolmentNotFound as exc:
+        raise _no_enrolment(body.enrolment_id) from exc
     except InvalidOutcome as exc:
         raise Problem(
             422,
@@ -94,32 +99,40 @@ async def record_outcome(body: Annotated[OutcomeIn, Body()], uow: UowDep, respon
             errors=[InvalidParam(pointer=f"/body/{exc.field}", detail=str(exc))],
         ) from exc
     response.headers["Location"] = f"/v1/outcomes/{record.id}"
-    if not known:
+    if record.validation is Validation.PENDING:
         response.status_code = status.HTTP_202_ACCEPTED
     return OutcomeOut.of(record, known)
 
 
+def _no_enrolment(enrolment_id: uuid.UUID) -> Problem:
+    return Problem(
+        404,
+        f"no enrolment {enrolment_id} on a programme your organisation provides",
+        kind="unknown-enrolment",
+        errors=[InvalidParam(pointer="/body/enrolment_id", detail="not an enrolment of your organisation")],
+    )
+
+
 @router.get("/{record_id}", response_model=OutcomeOut)
-async def get_outcome(record_id: uuid.UUID, uow: UowDep) -> OutcomeOut:
-    """Read one outcome record."""
-    async with uow:
-        record = await uow.outcomes.get(record_id)
-        known = record is not None and await uow.cohort.get(record.enrolment_id) is not None
-    if record is None:
+async def get_outcome(record_id: uuid.UUID, caller: OutcomeReader, uow: UowDep) -> OutcomeOut:
+    """Read one of your organisation's outcome records."""
+    found = await recording.read_outcome(record_id, caller, uow)
+    if found is None:
         raise Problem(404, f"no outcome record {record_id}")
-    return OutcomeOut.of(record, known)
+    return OutcomeOut.of(*found)
 
 
 @router.get("", response_model=OutcomePage)
 async def list_outcomes(
+    caller: OutcomeLister,
     uow: UowDep,
     enrolment_id: uuid.UUID | None = None,
     domain: OutcomeDomain | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> OutcomePage:
-    """List outcome records, newest first."""
-    async with uow:
-        found = await uow.outcomes.list(enrolment_id=enrolment_id, domain=domain, limit=limit, offset=offset)
-        known = await uow.cohort.known([r.enrolment_id for r in found])
-    return OutcomePage(items=[OutcomeOut.of(r, r.enrolment_id in known) for r in found], limit=limit, offset=offset)
+    """List your organisation's outcome records, newest first."""
+    found = await recording.list_outcomes(
+        caller, uow, enrolment_id=enrolment_id, domain=domain, limit=limit, offset=offset
+    )
+    return OutcomePage(items=[OutcomeOut.of(r, known) for r, known in found], limit=limit, offset=offset)

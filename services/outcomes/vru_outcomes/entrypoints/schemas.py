@@ -104,10 +104,14 @@ class OutcomeOut(BaseModel):
     recorded_at: datetime
     enrolment_known: bool = Field(description="False while the enrolment's event is still on its way here.")
     validation: Validation = Field(
-        description="pending until the enrolment is known and the dates checked against its start; "
-        "invalid records are kept with the reason and counted by no metric."
+        description="pending until the enrolment and its programme are known here, the recorder checked to be "
+        "the programme's provider and the dates checked against the start; invalid records are kept with the "
+        "reason and counted by no metric."
     )
     invalid_reason: str | None
+    recorded_by_organisation_id: uuid.UUID | None = Field(
+        description="The organisation that recorded it; null on records made before recorders were kept."
+    )
 
     @classmethod
     def of(cls, r: OutcomeRecord, enrolment_known: bool) -> OutcomeOut:
@@ -129,6 +133,7 @@ class OutcomeOut(BaseModel):
             enrolment_known=enrolment_known,
             validation=r.validation,
             invalid_reason=r.invalid_reason,
+            recorded_by_organisation_id=r.recorded_by_organisation_id,
         )
 
 

@@ -1,10 +1,10 @@
-"""Handlers: one command or event in, one unit of work committed."""
+"""Event handlers: the projections of programmes, referrals and the cohort, and erasure.
+
+Commands of the API are in `recording`."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import date
 
 from vru_shared.contracts.interventions import (
     ContactRecorded,
@@ -20,88 +20,12 @@ from vru_shared.contracts.referrals import (
     ReferralEnrolled,
     ReferralReceived,
     ReferralWithdrawn,
+    SubjectErased,
 )
 
-from vru_outcomes.domain.model import (
-    AccommodationStatus,
-    Disposal,
-    EteStatus,
-    MeasurementPoint,
-    OffenceCategory,
-    OutcomeDomain,
-    OutcomeRecord,
-    SubstanceMisuseStatus,
-    WellbeingScale,
-)
 from vru_outcomes.domain.projections import CohortMember, ProgrammeRecord
+from vru_outcomes.service_layer.erasure import erase_subject, forget_if_erased
 from vru_outcomes.service_layer.unit_of_work import OutcomesUnitOfWork
-
-# --- commands ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RecordMeasurement:
-    """An observation at a measurement point, in any domain but reoffending."""
-
-    enrolment_id: uuid.UUID
-    domain: OutcomeDomain
-    point: MeasurementPoint
-    follow_up_months: int | None
-    observed_on: date
-    status: str | None = None
-    scale: WellbeingScale | None = None
-    score: int | None = None
-
-
-@dataclass(frozen=True)
-class RecordReoffence:
-    enrolment_id: uuid.UUID
-    offence_date: date
-    proven_date: date
-    disposal: Disposal
-    offence_category: OffenceCategory
-
-
-_STATUSES = {
-    OutcomeDomain.ETE: (OutcomeRecord.record_ete, EteStatus),
-    OutcomeDomain.ACCOMMODATION: (OutcomeRecord.record_accommodation, AccommodationStatus),
-    OutcomeDomain.SUBSTANCE_MISUSE: (OutcomeRecord.record_substance_misuse, SubstanceMisuseStatus),
-}
-
-
-async def record_outcome(
-    cmd: RecordMeasurement | RecordReoffence, uow: OutcomesUnitOfWork
-) -> tuple[OutcomeRecord, bool]:
-    """Record an outcome; say whether its enrolment is already in the cohort."""
-    async with uow:
-        member = await uow.cohort.get(cmd.enrolment_id)
-        if isinstance(cmd, RecordReoffence):
-            record = OutcomeRecord.record_reoffence(
-                enrolment_id=cmd.enrolment_id,
-                offence_date=cmd.offence_date,
-                proven_date=cmd.proven_date,
-                disposal=cmd.disposal,
-                offence_category=cmd.offence_category,
-                member=member,
-            )
-        else:
-            measured = dict(
-                enrolment_id=cmd.enrolment_id,
-                point=cmd.point,
-                follow_up_months=cmd.follow_up_months,
-                observed_on=cmd.observed_on,
-                member=member,
-            )
-            if cmd.domain is OutcomeDomain.WELLBEING:
-                assert cmd.scale is not None and cmd.score is not None
-                record = OutcomeRecord.record_wellbeing(scale=cmd.scale, score=cmd.score, **measured)
-            else:
-                factory, statuses = _STATUSES[cmd.domain]
-                record = factory(status=statuses(cmd.status), **measured)
-        uow.outcomes.add(record)
-        await uow.commit()
-    return record, member is not None
-
 
 # --- projections of programmes -----------------------------------------------------------------
 
@@ -109,19 +33,19 @@ async def record_outcome(
 async def remember_programme(event: ProgrammeCreated, uow: OutcomesUnitOfWork) -> None:
     # An update may overtake the creation on the bus; a late creation must not undo it.
     if await uow.programmes.get(event.programme_id) is None:
-        uow.programmes.add(
-            ProgrammeRecord(id=event.programme_id, name=event.name, provider=event.provider, tier=event.tier)
-        )
+        await update_programme(event, uow)
 
 
-async def update_programme(event: ProgrammeUpdated, uow: OutcomesUnitOfWork) -> None:
+async def update_programme(event: ProgrammeCreated | ProgrammeUpdated, uow: OutcomesUnitOfWork) -> None:
     programme = await uow.programmes.get(event.programme_id)
     if programme is None:
-        uow.programmes.add(
-            ProgrammeRecord(id=event.programme_id, name=event.name, provider=event.provider, tier=event.tier)
-        )
-    else:
-        programme.name, programme.provider, programme.tier = event.name, event.provider, event.tier
+        programme = ProgrammeRecord(id=event.programme_id, name=event.name, provider=event.provider)
+        uow.programmes.add(programme)
+    programme.name, programme.provider, programme.tier = event.name, event.provider, event.tier
+    programme.provider_organisation_id = event.provider_organisation_id
+    # Records of enrolments on the programme waited for its provider to be known.
+    for record, member in await uow.outcomes.pending_in(event.programme_id):
+        record.validate_on_arrival(member, provider_organisation_id=event.provider_organisation_id)
 
 
 # --- projections of referrals ------------------------------------------------------------------
@@ -171,7 +95,8 @@ async def referral_closed(event: ReferralClosed, uow: OutcomesUnitOfWork) -> Non
 
 
 async def join_cohort(event: EnrolmentStarted, uow: OutcomesUnitOfWork) -> None:
-    """An enrolment started: it joins the cohort, and outcomes posted ahead of it are checked."""
+    """An enrolment started: it joins the cohort (without its subject, if they have been erased),
+    and outcomes posted ahead of it are checked."""
     if await uow.cohort.get(event.enrolment_id) is not None:
         return
     member = CohortMember(
@@ -182,9 +107,14 @@ async def join_cohort(event: EnrolmentStarted, uow: OutcomesUnitOfWork) -> None:
         start_date=event.start_date,
         started_at=event.started_at,
     )
+    await forget_if_erased(member, event.subject_pseudonym, uow)
     uow.cohort.add(member)
+    provider = await uow.programmes.provider_of(event.programme_id)
+    if provider is None:
+        # The programme's own event is still on its way: its arrival checks the pending records.
+        return
     for record in await uow.outcomes.pending_for(event.enrolment_id):
-        record.validate_on_arrival(member)
+        record.validate_on_arrival(member, provider_organisation_id=provider)
 
 
 async def _member(enrolment_id: uuid.UUID, uow: OutcomesUnitOfWork, what: str) -> CohortMember:
@@ -215,4 +145,5 @@ SUBSCRIPTIONS = {
     EnrolmentStarted: [join_cohort],
     ContactRecorded: [contact_recorded],
     EnrolmentEnded: [leave_cohort],
+    SubjectErased: [erase_subject],
 }

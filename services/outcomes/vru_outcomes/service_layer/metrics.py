@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from vru_shared.auth import Principal
+
 from vru_outcomes.adapters import metric_queries
 from vru_outcomes.domain import results
 from vru_outcomes.domain.catalogue import MetricKind
+from vru_outcomes.domain.metric_access import access_for
 from vru_outcomes.domain.metric_query import PROGRAMME, MetricQuery
 from vru_outcomes.service_layer.unit_of_work import OutcomesUnitOfWork
 
@@ -32,8 +35,14 @@ def _tabulate(query: MetricQuery, rows: list) -> results.MetricTable:
     return results.proportion_table(rows, query)
 
 
-async def answer(query: MetricQuery, uow: OutcomesUnitOfWork) -> MetricAnswer:
+async def answer(query: MetricQuery, caller: Principal, uow: OutcomesUnitOfWork) -> MetricAnswer:
+    """The query's table, over the programmes the caller may see.
+
+    Metrics are aggregates under a disclosure policy and hold no personal data, so reading them
+    is not audited (refusals are, where they are refused)."""
     async with uow:
+        if access_for(caller.role).own_programmes_only:
+            query = query.within_programmes(await uow.programmes.run_by(caller.organisation_id))
         rows = await metric_queries.FETCHERS[query.metric.id](uow.session, query)
         table = _tabulate(query, rows)
         labels = {}

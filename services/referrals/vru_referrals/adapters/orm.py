@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
+from vru_shared.audit import audit_table
 from vru_shared.db import UtcDateTime, str_enum
 from vru_shared.messaging import messaging_tables
 
@@ -25,11 +26,12 @@ from vru_referrals.domain.identifiers import Identifier, IdentifierType
 from vru_referrals.domain.model import LawfulBasis, Referral, ReferralSource, ReferralStatus
 from vru_referrals.domain.people import ContactDetails, EthnicityCoding, Sex
 from vru_referrals.domain.programmes import Programme
-from vru_referrals.domain.subjects import Subject, SubjectIdentifier
+from vru_referrals.domain.subjects import ErasureReason, Subject, SubjectIdentifier
 
 metadata = MetaData()
 mapper_registry = registry(metadata=metadata)
 messaging = messaging_tables(metadata)
+audit_trail = audit_table(metadata)
 
 CODE = 40
 
@@ -43,6 +45,9 @@ subjects = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     # Set when another subject turned out to be the same person and absorbed this one.
     Column("merged_into", Uuid, ForeignKey("subjects.id", name="fk_subjects_merged_into"), nullable=True),
+    Column("erased_at", UtcDateTime(), nullable=True),
+    Column("erasure_reason", str_enum(ErasureReason), nullable=True),
+    Index("ix_subjects_merged_into", "merged_into"),
 )
 
 # Identifier pseudonym -> subject. The raw identifiers live only on the referral rows.
@@ -71,6 +76,8 @@ programmes = Table(
     Column("active_from", Date, nullable=False),
     Column("active_to", Date, nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("provider_organisation_id", Uuid, nullable=True),
+    Index("ix_programmes_provider_organisation", "provider_organisation_id"),
 )
 
 referrals = Table(
@@ -83,15 +90,16 @@ referrals = Table(
     Column("referred_at", UtcDateTime(), nullable=False),
     Column("index_event_at", UtcDateTime(), nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
-    Column("given_name", String(100), nullable=False),
-    Column("family_name", String(100), nullable=False),
-    Column("date_of_birth", Date, nullable=False),
+    # Identifying columns are null once the young person's details are erased.
+    Column("given_name", String(100), nullable=True),
+    Column("family_name", String(100), nullable=True),
+    Column("date_of_birth", Date, nullable=True),
     Column("sex", str_enum(Sex), nullable=False),
     Column("ethnicity_coding", str_enum(EthnicityCoding), nullable=True),
     Column("ethnicity_code_given", String(CODE), nullable=True),
     Column("ethnicity", String(CODE), nullable=True),
     Column("ethnicity_group", String(CODE), nullable=False),
-    Column("contact", ValueDocument(ContactDetails), nullable=False),
+    Column("contact", ValueDocument(ContactDetails), nullable=True),
     Column("postcode_district", String(8), nullable=True),
     # The identifiers as the referrer sent them, for the provider to see; nowhere else.
     Column("identifiers", ValueDocument(tuple[Identifier, ...]), nullable=False),
@@ -116,7 +124,12 @@ referrals = Table(
     Column("closed_at", UtcDateTime(), nullable=True),
     Column("closure_reason", String(CODE), nullable=True),
     Column("closure_note", Text, nullable=True),
+    Column("referring_organisation_id", Uuid, nullable=True),
+    Column("referring_client_id", String(100), nullable=True),
+    Column("erased_at", UtcDateTime(), nullable=True),
+    Column("retained_age_band", String(20), nullable=True),
     Index("ix_referrals_received_at", "received_at"),
+    Index("ix_referrals_referring_organisation", "referring_organisation_id"),
     Index("ix_referrals_subject_programme", "subject_id", "programme_id"),
     Index("ix_referrals_programme", "programme_id"),
     Index("ix_referrals_status", "status"),
@@ -137,6 +150,7 @@ def start_mappers() -> None:
 
 
 @event.listens_for(Referral, "load")
-def _fresh_event_list(referral: Referral, _context) -> None:
+@event.listens_for(Subject, "load")
+def _fresh_event_list(aggregate: Referral | Subject, _context) -> None:
     # Loading bypasses __init__, so the list a new aggregate gets must be made here.
-    referral.events = []
+    aggregate.events = []

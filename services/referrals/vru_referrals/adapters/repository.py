@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vru_shared.db import UtcDateTime
+
 from vru_referrals.adapters import orm
-from vru_referrals.domain.model import OPEN_STATUSES, Referral, ReferralSource, ReferralStatus
+from vru_referrals.domain.model import FINISHED_STATUSES, OPEN_STATUSES, Referral, ReferralSource, ReferralStatus
 
 
 class ReferralRepository:
@@ -50,9 +53,39 @@ class ReferralRepository:
             .values(subject_id=subject_id, subject_pseudonym=pseudonym, pseudonym_key_version=key_version)
         )
 
+    async def of_subjects(self, subject_ids: Sequence[uuid.UUID]) -> Sequence[Referral]:
+        """Every referral of these subjects, locked for the change to come."""
+        query = (select(Referral).where(Referral.subject_id.in_(list(subject_ids)))
+                 .order_by(Referral.received_at, Referral.id).with_for_update()
+                 .execution_options(populate_existing=True))
+        found = (await self._session.execute(query)).scalars().all()
+        self.seen.update(found)
+        return found
+
+    async def subjects_finished_before(self, cutoff: datetime) -> Sequence[uuid.UUID]:
+        """Subjects not yet erased whose referrals have all ended, the last of them before `cutoff`."""
+        r, s = orm.referrals.c, orm.subjects.c
+        finished = case(
+            (r.status == ReferralStatus.DECLINED, r.decided_at),
+            (r.status == ReferralStatus.WITHDRAWN, r.withdrawn_at),
+            (r.status == ReferralStatus.CLOSED, r.closed_at),
+            else_=None,
+        )
+        still_open = func.sum(case((r.status.in_(FINISHED_STATUSES), 0), else_=1))
+        query = (
+            select(r.subject_id)
+            .join(orm.subjects, s.id == r.subject_id)
+            .where(s.erased_at.is_(None), s.merged_into.is_(None))
+            .group_by(r.subject_id)
+            .having(still_open == 0, func.max(finished, type_=UtcDateTime()) < cutoff)
+            .order_by(r.subject_id)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
     async def list(
         self,
         *,
+        visible_to: uuid.UUID,
         source: ReferralSource | None,
         status: ReferralStatus | None,
         programme_id: uuid.UUID | None,
@@ -60,7 +93,15 @@ class ReferralRepository:
         limit: int,
         offset: int,
     ) -> Sequence[Referral]:
-        query = select(Referral).order_by(Referral.received_at.desc(), Referral.id).limit(limit).offset(offset)
+        """Referrals the organisation made, or receives as the provider of their programme."""
+        programmes = orm.programmes.c
+        query = (
+            select(Referral)
+            .outerjoin(orm.programmes, programmes.id == Referral.programme_id)
+            .where(or_(Referral.referring_organisation_id == visible_to,
+                       programmes.provider_organisation_id == visible_to))
+            .order_by(Referral.received_at.desc(), Referral.id).limit(limit).offset(offset)
+        )
         if source is not None:
             query = query.where(Referral.source == source)
         if status is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vru_referrals.adapters import orm
@@ -15,14 +15,36 @@ from vru_referrals.domain.subjects import Subject, SubjectIdentifier
 class SubjectRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self.seen: set[Subject] = set()
 
     async def links(self, pseudonyms: Iterable[str]) -> Sequence[SubjectIdentifier]:
         query = select(SubjectIdentifier).where(SubjectIdentifier.pseudonym.in_(list(pseudonyms)))
         return (await self._session.execute(query)).scalars().all()
 
+    async def links_of(self, subject_ids: Iterable[uuid.UUID]) -> Sequence[SubjectIdentifier]:
+        """The identifier pseudonyms that lead to these subjects, read afresh."""
+        query = (select(SubjectIdentifier).where(SubjectIdentifier.subject_id.in_(list(subject_ids)))
+                 .execution_options(populate_existing=True))
+        return (await self._session.execute(query)).scalars().all()
+
+    async def get(self, subject_id: uuid.UUID) -> Subject | None:
+        query = select(Subject).where(Subject.id == subject_id).execution_options(populate_existing=True)
+        subject = (await self._session.execute(query)).scalar_one_or_none()
+        if subject is not None:
+            self.seen.add(subject)
+        return subject
+
     async def get_many(self, subject_ids: Iterable[uuid.UUID]) -> Sequence[Subject]:
         query = select(Subject).where(Subject.id.in_(list(subject_ids)))
         return (await self._session.execute(query)).scalars().all()
+
+    async def absorbed_by(self, subject_ids: Iterable[uuid.UUID]) -> Sequence[Subject]:
+        """The subjects merged directly into these ones."""
+        query = (select(Subject).where(Subject.merged_into.in_(list(subject_ids)))
+                 .execution_options(populate_existing=True))
+        found = (await self._session.execute(query)).scalars().all()
+        self.seen.update(found)
+        return found
 
     def add(self, subject: Subject) -> None:
         self._session.add(subject)
@@ -35,4 +57,10 @@ class SubjectRepository:
             update(orm.subject_identifiers)
             .where(orm.subject_identifiers.c.subject_id.in_(list(from_subjects)))
             .values(subject_id=subject_id)
+        )
+
+    async def unlink(self, subject_ids: Sequence[uuid.UUID]) -> None:
+        """Forget every identifier pseudonym that leads to these subjects."""
+        await self._session.execute(
+            delete(orm.subject_identifiers).where(orm.subject_identifiers.c.subject_id.in_(list(subject_ids)))
         )

@@ -3,6 +3,10 @@
 received -> accepted | declined | withdrawn
 accepted -> enrolled (the enrolment started) | withdrawn | closed
 enrolled -> closed (the enrolment ended)
+
+Erasure (on the young person's request, or when the retention period ends) removes what
+identifies the young person and keeps the lifecycle's facts; it is not a status, so a referral
+that was open when it was erased still follows its enrolment to its end.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class ReferralStatus(StrEnum):
 
 
 OPEN_STATUSES = (ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED, ReferralStatus.ENROLLED)
+FINISHED_STATUSES = (ReferralStatus.DECLINED, ReferralStatus.WITHDRAWN, ReferralStatus.CLOSED)
 
 
 def _note(note: str | None, reason: str) -> str | None:
@@ -76,16 +81,17 @@ class Referral:
     referred_at: datetime
     index_event_at: datetime
     received_at: datetime
-    # The young person, as the referrer sent them; none of this leaves the service.
-    given_name: str
-    family_name: str
-    date_of_birth: date
+    # The young person, as the referrer sent them; none of this leaves the service, and the
+    # identifying parts (None once erased) do not outlive an erasure.
+    given_name: str | None
+    family_name: str | None
+    date_of_birth: date | None
     sex: Sex
     ethnicity_coding: EthnicityCoding | None
     ethnicity_code_given: str | None
     ethnicity: str | None
     ethnicity_group: str
-    contact: ContactDetails
+    contact: ContactDetails | None
     postcode_district: str | None
     identifiers: tuple[Identifier, ...]
     subject_id: uuid.UUID
@@ -109,6 +115,12 @@ class Referral:
     closed_at: datetime | None = None
     closure_reason: str | None = None
     closure_note: str | None = None
+    # Who made the referral: the organisation sees it as its own, and the API client that sent it.
+    referring_organisation_id: uuid.UUID | None = None
+    referring_client_id: str | None = None
+    erased_at: datetime | None = None
+    # The age band at referral, kept when the date of birth is erased.
+    retained_age_band: str | None = None
     events: list[IntegrationEvent] = field(default_factory=list, repr=False)
 
     @classmethod
@@ -126,6 +138,8 @@ class Referral:
         risk_factors: tuple[str, ...] | list[str],
         lawful_basis: LawfulBasisRecord,
         possible_duplicate_of: uuid.UUID | None = None,
+        referring_organisation_id: uuid.UUID | None = None,
+        referring_client_id: str | None = None,
         now: datetime | None = None,
     ) -> Referral:
         now = now or datetime.now(UTC)
@@ -178,6 +192,8 @@ class Referral:
             lawful_basis_justification=lawful_basis.justification,
             status=ReferralStatus.RECEIVED,
             possible_duplicate_of=possible_duplicate_of,
+            referring_organisation_id=referring_organisation_id,
+            referring_client_id=referring_client_id,
         )
         referral.events.append(
             ReferralReceived(
@@ -207,6 +223,8 @@ class Referral:
 
     @property
     def age_band(self) -> str:
+        if self.date_of_birth is None:
+            return self.retained_age_band or "not known"
         return age_band(self.date_of_birth, self.referral_date)
 
     @property
@@ -214,7 +232,27 @@ class Referral:
         return self.status in OPEN_STATUSES
 
     @property
-    def young_person(self) -> YoungPerson:
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
+    def finished_at(self) -> datetime | None:
+        """When the referral reached its end (declined, withdrawn or closed); None while it is open."""
+        return {
+            ReferralStatus.DECLINED: self.decided_at,
+            ReferralStatus.WITHDRAWN: self.withdrawn_at,
+            ReferralStatus.CLOSED: self.closed_at,
+        }.get(self.status)
+
+    def made_by(self, organisation_id: uuid.UUID) -> bool:
+        return self.referring_organisation_id is not None and self.referring_organisation_id == organisation_id
+
+    @property
+    def young_person(self) -> YoungPerson | None:
+        """The young person as the referrer sent them; None once erased."""
+        if self.is_erased or self.given_name is None or self.family_name is None or self.date_of_birth is None \
+                or self.contact is None:
+            return None
         return YoungPerson(
             given_name=self.given_name,
             family_name=self.family_name,
@@ -235,8 +273,16 @@ class Referral:
                 status=self.status.value,
             )
 
+    def _kept_note(self, note: str | None, reason: str) -> str | None:
+        text = _note(note, reason)
+        # Free text may name the young person: an erased referral takes no more of it.
+        return None if self.is_erased else text
+
     def accept(self, *, now: datetime | None = None) -> None:
         self._require((ReferralStatus.RECEIVED,), "accepted")
+        if self.is_erased:
+            raise IllegalTransition("the young person's details were erased: the referral can be declined or "
+                                    "withdrawn, not accepted", status=self.status.value)
         self._accept(now or datetime.now(UTC))
 
     def _accept(self, when: datetime) -> None:
@@ -247,7 +293,7 @@ class Referral:
     def decline(self, *, reason: str, note: str | None = None, now: datetime | None = None) -> None:
         self._require((ReferralStatus.RECEIVED,), "declined")
         catalogue()["decline_reasons"].require(reason, field="reason")
-        self.decision_note = _note(note, reason)
+        self.decision_note = self._kept_note(note, reason)
         self.status = ReferralStatus.DECLINED
         self.decided_at = now or datetime.now(UTC)
         self.decision_reason = reason
@@ -257,7 +303,7 @@ class Referral:
     def withdraw(self, *, reason: str, note: str | None = None, now: datetime | None = None) -> None:
         self._require((ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED), "withdrawn")
         catalogue()["withdrawal_reasons"].require(reason, field="reason")
-        self.withdrawal_note = _note(note, reason)
+        self.withdrawal_note = self._kept_note(note, reason)
         self.status = ReferralStatus.WITHDRAWN
         self.withdrawn_at = now or datetime.now(UTC)
         self.withdrawal_reason = reason
@@ -275,7 +321,7 @@ class Referral:
         entry = catalogue()["closure_reasons"].require(reason, field="reason")
         if not entry.attributes.get("provider_may_choose", True):
             raise InvalidReferral(f"{reason} is set by the platform, not given by a provider", field="reason")
-        self.closure_note = _note(note, reason)
+        self.closure_note = self._kept_note(note, reason)
         self._close(reason, now or datetime.now(UTC))
 
     def _close(self, reason: str, when: datetime) -> None:
@@ -318,6 +364,28 @@ class Referral:
             )
         self._require((ReferralStatus.ENROLLED,), "closed by its enrolment ending")
         self._close(ENROLMENT_ENDED, now or datetime.now(UTC))
+
+
+    # --- erasure ---------------------------------------------------------------------------------
+
+    def erase(self, *, now: datetime) -> bool:
+        """Remove what identifies the young person, keeping the lifecycle; False if it was erased already."""
+        if self.is_erased:
+            return False
+        self.retained_age_band = self.age_band
+        self.given_name = self.family_name = None
+        self.date_of_birth = None
+        self.contact = None
+        # The district with the exact moments, source details and coarse attributes kept here
+        # narrows a young person down too far; metrics keep their own copy downstream.
+        self.postcode_district = None
+        self.identifiers = ()
+        self.decision_note = self.withdrawal_note = self.closure_note = None
+        # Free text too: who recorded consent, and why another lawful basis applied.
+        self.consent_recorded_by = None
+        self.lawful_basis_justification = None
+        self.erased_at = now
+        return True
 
 
 def _risk_factors(codes: tuple[str, ...] | list[str]) -> tuple[str, ...]:

@@ -25,6 +25,12 @@ class Programme:
     active_from: date
     active_to: date | None
     updated_at: datetime
+    # The provider organisation that runs the programme and decides its referrals; None for a
+    # programme projected before organisations were known, which no provider sees until updated.
+    provider_organisation_id: uuid.UUID | None = None
+
+    def run_by(self, organisation_id: uuid.UUID) -> bool:
+        return self.provider_organisation_id is not None and self.provider_organisation_id == organisation_id
 
     def check_eligible(self, *, source: str, date_of_birth: date, on: date) -> None:
         """Refuse a referral the programme does not take, saying exactly why."""

@@ -13,15 +13,24 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
+
+from vru_shared.contracts.referrals import SubjectErased
+from vru_shared.events import IntegrationEvent
 
 from vru_referrals.domain.identifiers import IdentifierType, InvalidIdentifier, normalise, pseudonym
 
 # Identifier checks moved to domain.identifiers; these names stay importable from here for
 # the callers (the demo data among them) that found them here.
-__all__ = ["AGE_BANDS", "IdentifierType", "InvalidIdentifier", "Subject", "SubjectIdentifier", "age_band", "age_on",
-           "choose_survivor", "normalise", "pseudonym", "subject_pseudonym"]
+__all__ = ["AGE_BANDS", "ErasureReason", "IdentifierType", "InvalidIdentifier", "Subject", "SubjectIdentifier",
+           "age_band", "age_on", "choose_survivor", "normalise", "pseudonym", "subject_pseudonym"]
+
+
+class ErasureReason(StrEnum):
+    REQUEST = "request"
+    RETENTION = "retention"
 
 
 def subject_pseudonym(key: bytes, subject_id: uuid.UUID) -> str:
@@ -36,12 +45,32 @@ class Subject:
     pseudonym_key_version: int
     created_at: datetime
     merged_into: uuid.UUID | None = None
+    erased_at: datetime | None = None
+    erasure_reason: ErasureReason | None = None
+    events: list[IntegrationEvent] = field(default_factory=list, repr=False)
 
     @classmethod
     def new(cls, *, key: bytes, key_version: int, now: datetime) -> Subject:
         subject_id = uuid.uuid4()
         return cls(id=subject_id, pseudonym=subject_pseudonym(key, subject_id),
                    pseudonym_key_version=key_version, created_at=now)
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    def erase(self, *, reason: ErasureReason, now: datetime) -> bool:
+        """Mark the subject erased and tell the other services to drop their links to its pseudonym.
+
+        False, and nothing recorded, when it was erased already.
+        """
+        if self.is_erased:
+            return False
+        self.erased_at = now
+        self.erasure_reason = ErasureReason(reason)
+        self.events.append(SubjectErased(subject_pseudonym=self.pseudonym, erased_at=now,
+                                         reason=self.erasure_reason.value))
+        return True
 
 
 @dataclass(eq=False)

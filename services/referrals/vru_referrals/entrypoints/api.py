@@ -1,4 +1,7 @@
-"""HTTP routes of the referrals service: referring a young person, and the provider's decisions."""
+"""HTTP routes of the referrals service: referring a young person, and the provider's decisions.
+
+Each route needs a token with its scope; a referral outside the caller's organisation is a 404.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +15,29 @@ from vru_shared.problems import PROBLEM_RESPONSES, InvalidParam, Problem
 
 from vru_referrals.domain.errors import IllegalTransition, InvalidReferral, NotEligible
 from vru_referrals.domain.model import Referral, ReferralSource, ReferralStatus
-from vru_referrals.entrypoints.deps import PseudonymKeyDep, UowDep
+from vru_referrals.entrypoints.deps import (
+    ACCESS_RESPONSES,
+    Decider,
+    Lister,
+    PseudonymKeyDep,
+    Reader,
+    Referrer,
+    UowDep,
+    Withdrawer,
+)
 from vru_referrals.entrypoints.requests import CloseIn, DeclineIn, ReferralIn, WithdrawIn
 from vru_referrals.entrypoints.responses import ReferralOut, ReferralPage, ReferralSummary
 from vru_referrals.entrypoints.routing import BodyPointerRoute
-from vru_referrals.service_layer import handlers
-from vru_referrals.service_layer.commands import AcceptReferral, CloseReferral, DeclineReferral, WithdrawReferral
+from vru_referrals.service_layer import handlers, queries
+from vru_referrals.service_layer.commands import (
+    AcceptReferral,
+    CloseReferral,
+    DeclineReferral,
+    ListReferrals,
+    WithdrawReferral,
+)
 
-router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses=PROBLEM_RESPONSES,
+router = APIRouter(prefix="/v1/referrals", tags=["referrals"], responses={**PROBLEM_RESPONSES, **ACCESS_RESPONSES},
                    route_class=BodyPointerRoute)
 
 
@@ -31,11 +49,11 @@ def invalid(exc: InvalidReferral) -> Problem:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReferralOut)
 async def create_referral(
-    body: Annotated[ReferralIn, Body()], uow: UowDep, key: PseudonymKeyDep, response: Response
+    caller: Referrer, body: Annotated[ReferralIn, Body()], uow: UowDep, key: PseudonymKeyDep, response: Response
 ) -> ReferralOut:
-    """Refer a young person to a programme."""
+    """Refer a young person to a programme (referrers)."""
     try:
-        referral = await handlers.make_referral(body.to_command(), uow, key)
+        referral = await handlers.make_referral(body.to_command(), uow, key, caller)
     except InvalidReferral as exc:
         raise invalid(exc) from exc
     except NotEligible as exc:
@@ -51,17 +69,18 @@ async def create_referral(
 
 
 @router.get("/{referral_id}", response_model=ReferralOut)
-async def get_referral(referral_id: uuid.UUID, uow: UowDep) -> ReferralOut:
-    """Read one referral, with what the referrer sent."""
-    async with uow:
-        referral = await uow.referrals.get(referral_id)
-    if referral is None:
-        raise Problem(404, f"no referral {referral_id}")
+async def get_referral(referral_id: uuid.UUID, caller: Reader, uow: UowDep) -> ReferralOut:
+    """Read one referral your organisation made or receives, with what the referrer sent."""
+    try:
+        referral = await queries.read_referral(referral_id, uow, caller)
+    except handlers.ReferralNotFound as exc:
+        raise Problem(404, f"no referral {referral_id}") from exc
     return ReferralOut.of(referral)
 
 
 @router.get("", response_model=ReferralPage)
 async def list_referrals(
+    caller: Lister,
     uow: UowDep,
     source: ReferralSource | None = None,
     status: ReferralStatus | None = None,
@@ -72,10 +91,10 @@ async def list_referrals(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ReferralPage:
-    """List referrals, newest first, without identifying details."""
-    async with uow:
-        found = await uow.referrals.list(source=source, status=status, programme_id=programme_id,
-                                         possible_duplicate=possible_duplicate, limit=limit, offset=offset)
+    """List the referrals your organisation made or receives, newest first, without identifying details."""
+    query = ListReferrals(source=source, status=status, programme_id=programme_id,
+                          possible_duplicate=possible_duplicate, limit=limit, offset=offset)
+    found = await queries.list_referrals(query, uow, caller)
     return ReferralPage(items=[ReferralSummary.of(r) for r in found], limit=limit, offset=offset)
 
 
@@ -91,27 +110,29 @@ async def _transition(referral_id: uuid.UUID, run: Callable[[], Awaitable[Referr
 
 
 @router.post("/{referral_id}/accept", response_model=ReferralOut)
-async def accept_referral(referral_id: uuid.UUID, uow: UowDep) -> ReferralOut:
-    """Accept a received referral."""
-    return await _transition(referral_id, lambda: handlers.accept_referral(AcceptReferral(referral_id), uow))
+async def accept_referral(referral_id: uuid.UUID, caller: Decider, uow: UowDep) -> ReferralOut:
+    """Accept a received referral to your programme (providers)."""
+    return await _transition(referral_id,
+                             lambda: handlers.accept_referral(AcceptReferral(referral_id), uow, caller))
 
 
 @router.post("/{referral_id}/decline", response_model=ReferralOut)
-async def decline_referral(referral_id: uuid.UUID, body: DeclineIn, uow: UowDep) -> ReferralOut:
-    """Decline a received referral, with a coded reason."""
+async def decline_referral(referral_id: uuid.UUID, caller: Decider, body: DeclineIn, uow: UowDep) -> ReferralOut:
+    """Decline a received referral to your programme, with a coded reason (providers)."""
     cmd = DeclineReferral(referral_id, body.reason, body.note)
-    return await _transition(referral_id, lambda: handlers.decline_referral(cmd, uow))
+    return await _transition(referral_id, lambda: handlers.decline_referral(cmd, uow, caller))
 
 
 @router.post("/{referral_id}/withdraw", response_model=ReferralOut)
-async def withdraw_referral(referral_id: uuid.UUID, body: WithdrawIn, uow: UowDep) -> ReferralOut:
-    """Withdraw a received or accepted referral, with a coded reason."""
+async def withdraw_referral(referral_id: uuid.UUID, caller: Withdrawer, body: WithdrawIn,
+                            uow: UowDep) -> ReferralOut:
+    """Withdraw a received or accepted referral your organisation made, with a coded reason (referrers)."""
     cmd = WithdrawReferral(referral_id, body.reason, body.note)
-    return await _transition(referral_id, lambda: handlers.withdraw_referral(cmd, uow))
+    return await _transition(referral_id, lambda: handlers.withdraw_referral(cmd, uow, caller))
 
 
 @router.post("/{referral_id}/close", response_model=ReferralOut)
-async def close_referral(referral_id: uuid.UUID, body: CloseIn, uow: UowDep) -> ReferralOut:
-    """Close an accepted referral that will not become an enrolment, with a coded reason."""
+async def close_referral(referral_id: uuid.UUID, caller: Decider, body: CloseIn, uow: UowDep) -> ReferralOut:
+    """Close an accepted referral to your programme that will not become an enrolment (providers)."""
     cmd = CloseReferral(referral_id, body.reason, body.note)
-    return await _transition(referral_id, lambda: handlers.close_referral(cmd, uow))
+    return await _transition(referral_id, lambda: handlers.close_referral(cmd, uow, caller))

@@ -1,35 +1,42 @@
-"""HTTP routes of the code lists: every coded value the referrals API accepts, with labels and versions."""
+"""HTTP routes of the code lists: every coded value the referrals API accepts, with labels and versions.
+
+They hold no personal data: any valid token reads them, whatever its scopes, and reads are not audited.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from vru_shared.access import authenticate
 from vru_shared.problems import PROBLEM_RESPONSES, Problem
 
 from vru_referrals.domain.code_lists import CodeList, catalogue
+from vru_referrals.entrypoints.deps import ACCESS_RESPONSES
 
-router = APIRouter(prefix="/v1/code-lists", tags=["code lists"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/code-lists", tags=["code lists"], dependencies=[Depends(authenticate)],
+                   responses={**PROBLEM_RESPONSES, 401: ACCESS_RESPONSES[401]})
 
 
 class VersionOut(BaseModel):
     version: str
     valid_from_academic_year: str
     valid_from: date
-    source: str | None
+    source: str | None = None
 
 
 class CodeListSummary(BaseModel):
     name: str
     title: str
     source: str
-    note: str | None
+    # None is left out of the answers (response_model_exclude_none), so these may be absent.
+    note: str | None = None
     versioned: bool
     versions: list[VersionOut] = Field(description="Oldest first; empty for a list that is not versioned.")
-    current_version: str | None
+    current_version: str | None = None
 
     @classmethod
     def of(cls, code_list: CodeList) -> CodeListSummary:

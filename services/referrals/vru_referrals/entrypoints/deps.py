@@ -1,14 +1,25 @@
-"""FastAPI dependencies of the referrals API."""
+"""FastAPI dependencies of the referrals API, among them who is calling and what they may do.
+
+The shared `requires` answers 401 and 403; here every such refusal is also written to the
+audit trail, with the record it was aimed at when the path names one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from vru_shared.access import authenticate, requires
+from vru_shared.audit import AuditAction, AuditEntry, AuditOutcome
+from vru_shared.auth import Principal
+from vru_shared.problems import MEDIA_TYPE, Problem, ProblemDetails
 from vru_shared.service import runtime_of
 
-from vru_referrals.service_layer.handlers import PseudonymKey
+from vru_referrals.service_layer.erasure import SUBJECT
+from vru_referrals.service_layer.handlers import REFERRAL, PseudonymKey
+from vru_referrals.service_layer.queries import record_refusal
 from vru_referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 
 
@@ -22,5 +33,47 @@ def get_pseudonym_key(request: Request) -> PseudonymKey:
     return request.app.state.pseudonym_key
 
 
+def permitted(scope: str, action: AuditAction, resource_type: str = REFERRAL) -> Callable[..., Principal]:
+    """A dependency admitting callers whose token carries `scope`, and auditing those it refuses."""
+    check = requires(scope)
+
+    async def dependency(request: Request) -> Principal:
+        # The id as asked for, unchecked: it may be anything, so it is cut to the column's width.
+        asked = request.path_params.get("referral_id")
+        resource_id = str(asked)[:100] if asked is not None else None
+        try:
+            caller = await authenticate(request)
+        except Problem as problem:
+            if problem.status == 401:
+                await record_refusal(get_uow(request), None, AuditEntry(
+                    action, resource_type, resource_id, AuditOutcome.DENIED, "no valid access token"))
+            raise
+        try:
+            return await check(caller)
+        except Problem:
+            await record_refusal(get_uow(request), caller, AuditEntry(
+                action, resource_type, resource_id, AuditOutcome.DENIED, f"lacks the scope {scope}"))
+            raise
+
+    dependency.__name__ = f"permitted_{scope.replace(':', '_')}_{action.value}"
+    return dependency
+
+
+# For the OpenAPI document: what every route behind a token may answer besides its own problems.
+ACCESS_RESPONSES: dict[int | str, dict] = {
+    401: {"model": ProblemDetails, "content": {MEDIA_TYPE: {}}, "description": "No valid access token"},
+    403: {"model": ProblemDetails, "content": {MEDIA_TYPE: {}}, "description": "The token lacks the scope needed"},
+}
+
+
 UowDep = Annotated[ReferralsUnitOfWork, Depends(get_uow)]
 PseudonymKeyDep = Annotated[PseudonymKey, Depends(get_pseudonym_key)]
+
+# Referrers make and withdraw referrals; providers decide them; both read what concerns them;
+# administrators erase a young person.
+Reader = Annotated[Principal, Depends(permitted("referrals:read", AuditAction.READ))]
+Lister = Annotated[Principal, Depends(permitted("referrals:read", AuditAction.LIST))]
+Referrer = Annotated[Principal, Depends(permitted("referrals:write", AuditAction.CREATE))]
+Withdrawer = Annotated[Principal, Depends(permitted("referrals:write", AuditAction.UPDATE))]
+Decider = Annotated[Principal, Depends(permitted("referrals:decide", AuditAction.UPDATE))]
+Eraser = Annotated[Principal, Depends(permitted("subjects:erase", AuditAction.ERASE, SUBJECT))]

@@ -42,7 +42,7 @@ from vru_referrals.entrypoints.source_requests import (
     SelfReferralDetailsIn,
     YouthJusticeDetailsIn,
 )
-from vru_referrals.service_layer.commands import MakeReferral
+from vru_referrals.service_layer.commands import EraseSubject, MakeReferral
 
 
 def located(prefix: str, make):
@@ -253,3 +253,16 @@ class WithdrawIn(Strict):
 class CloseIn(Strict):
     reason: ClosureReason
     note: Note = None
+
+
+# --- erasure ----------------------------------------------------------------------------------
+
+
+class SubjectErasureIn(Strict):
+    """Erase the young person an identifier belongs to, with every referral of theirs."""
+
+    identifier: IdentifierIn
+
+    def to_command(self) -> EraseSubject:
+        i = self.identifier
+        return EraseSubject(located("identifier", lambda: Identifier.parse(i.type, i.value, i.issuer)))

@@ -1,4 +1,8 @@
-"""The referrals API's response bodies. A single referral shows what the referrer sent; lists do not."""
+"""The referrals API's response bodies. A single referral shows what the referrer sent; lists do not.
+
+An erased referral keeps its lifecycle and coarse attributes (age band, sex, ethnicity); what
+identified the young person reads as null, or empty.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from vru_referrals.domain.identifiers import IdentifierType
 from vru_referrals.domain.model import LawfulBasis, Referral, ReferralSource, ReferralStatus
-from vru_referrals.domain.people import EthnicityCoding, Sex
+from vru_referrals.domain.people import ContactDetails, EthnicityCoding, Sex
 
 
 class CustodyDetailsOut(BaseModel):
@@ -106,13 +110,13 @@ class ContactOut(BaseModel):
 
 
 class YoungPersonOut(BaseModel):
-    given_name: str
-    family_name: str
-    date_of_birth: date
+    given_name: str | None = Field(description="Null once erased.")
+    family_name: str | None = Field(description="Null once erased.")
+    date_of_birth: date | None = Field(description="Null once erased; the age band remains.")
     age_band: str
     sex: Sex
     ethnicity: EthnicityOut
-    contact: ContactOut
+    contact: ContactOut | None = Field(description="Null once erased.")
     postcode_district: str | None
 
 
@@ -152,24 +156,28 @@ class _Lifecycle(BaseModel):
     enrolment_id: uuid.UUID | None
     enrolled_at: datetime | None
     closed_at: datetime | None
+    erased_at: datetime | None = Field(
+        description="When the young person's identifying details were erased, on request or at the end of retention."
+    )
 
 
 class ReferralSummary(_Lifecycle):
     """A referral in a list: pseudonymous, with no name, contact details or identifier."""
 
     age_band: str
-    subject_pseudonym: str
+    subject_pseudonym: str | None = Field(description="Null once erased.")
 
     @classmethod
     def of(cls, r: Referral) -> ReferralSummary:
-        return cls(**_lifecycle(r), age_band=r.age_band, subject_pseudonym=r.subject_pseudonym)
+        return cls(**_lifecycle(r), age_band=r.age_band,
+                   subject_pseudonym=None if r.is_erased else r.subject_pseudonym)
 
 
 class ReferralOut(_Lifecycle):
     source_details: SourceDetailsOut
     young_person: YoungPersonOut
-    identifiers: list[IdentifierOut]
-    subject: SubjectOut
+    identifiers: list[IdentifierOut] = Field(description="Empty once erased.")
+    subject: SubjectOut | None = Field(description="Null once erased: the other services dropped their links to it.")
     risk_factors: list[str]
     lawful_basis: LawfulBasisOut
     decision_reason: str | None
@@ -181,7 +189,6 @@ class ReferralOut(_Lifecycle):
 
     @classmethod
     def of(cls, r: Referral) -> ReferralOut:
-        contact = r.contact
         return cls(
             **_lifecycle(r),
             source_details={"source": r.source.value, **dataclasses.asdict(r.source_details)},
@@ -193,17 +200,12 @@ class ReferralOut(_Lifecycle):
                 sex=r.sex,
                 ethnicity=EthnicityOut(coding=r.ethnicity_coding, code_given=r.ethnicity_code_given,
                                        category=r.ethnicity, group=r.ethnicity_group),
-                contact=ContactOut(
-                    phone=contact.phone,
-                    email=contact.email,
-                    address=AddressOut(**dataclasses.asdict(contact.address)) if contact.address else None,
-                    parent_carer=ParentCarerOut(**dataclasses.asdict(contact.parent_carer))
-                    if contact.parent_carer else None,
-                ),
+                contact=_contact(r.contact) if r.contact is not None else None,
                 postcode_district=r.postcode_district,
             ),
             identifiers=[IdentifierOut(**dataclasses.asdict(i)) for i in r.identifiers],
-            subject=SubjectOut(pseudonym=r.subject_pseudonym, pseudonym_key_version=r.pseudonym_key_version),
+            subject=None if r.is_erased else SubjectOut(pseudonym=r.subject_pseudonym,
+                                                        pseudonym_key_version=r.pseudonym_key_version),
             risk_factors=list(r.risk_factors),
             lawful_basis=LawfulBasisOut(
                 basis=r.lawful_basis,
@@ -221,6 +223,15 @@ class ReferralOut(_Lifecycle):
         )
 
 
+def _contact(contact: ContactDetails) -> ContactOut:
+    return ContactOut(
+        phone=contact.phone,
+        email=contact.email,
+        address=AddressOut(**dataclasses.asdict(contact.address)) if contact.address else None,
+        parent_carer=ParentCarerOut(**dataclasses.asdict(contact.parent_carer)) if contact.parent_carer else None,
+    )
+
+
 def _lifecycle(r: Referral) -> dict:
     return dict(
         id=r.id,
@@ -236,6 +247,7 @@ def _lifecycle(r: Referral) -> dict:
         enrolment_id=r.enrolment_id,
         enrolled_at=r.enrolled_at,
         closed_at=r.closed_at,
+        erased_at=r.erased_at,
     )
 
 
@@ -243,3 +255,8 @@ class ReferralPage(BaseModel):
     items: list[ReferralSummary]
     limit: int
     offset: int
+
+
+class SubjectErasureOut(BaseModel):
+    referrals_erased: int = Field(description="Referrals whose identifying details this request erased.")
+    erased_at: datetime

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from vru_referrals.domain.identifiers import Identifier
-from vru_referrals.domain.model import LawfulBasisRecord
+from vru_referrals.domain.model import LawfulBasisRecord, ReferralSource, ReferralStatus
 from vru_referrals.domain.people import YoungPerson
 from vru_referrals.domain.source_details import SourceDetails
 
@@ -48,3 +48,20 @@ class CloseReferral:
     referral_id: uuid.UUID
     reason: str
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class ListReferrals:
+    source: ReferralSource | None = None
+    status: ReferralStatus | None = None
+    programme_id: uuid.UUID | None = None
+    possible_duplicate: bool | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class EraseSubject:
+    """Erase the young person this identifier belongs to, on their request."""
+
+    identifier: Identifier

@@ -19,6 +19,7 @@ def _state(event: ProgrammeCreated | ProgrammeUpdated) -> dict:
     return dict(
         name=event.name,
         provider=event.provider,
+        provider_organisation_id=event.provider_organisation_id,
         tier=event.tier,
         accepted_sources=tuple(event.accepted_sources),
         min_age=event.min_age,

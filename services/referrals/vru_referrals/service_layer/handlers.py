@@ -1,13 +1,23 @@
-"""Command handlers: one request in, one unit of work committed."""
+"""Command handlers: one request in, one unit of work committed, with its audit entry in it.
+
+Only the organisations a referral concerns may change it; to every other caller it does not
+exist, and that refusal is audited as not found, as a truly unknown id is.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from vru_shared.audit import AuditAction, AuditEntry, AuditOutcome
+from vru_shared.auth import Principal
+
+from vru_referrals.domain.access import may_decide, may_withdraw
 from vru_referrals.domain.identifiers import Identifier, identifier_pseudonym
 from vru_referrals.domain.model import Referral
+from vru_referrals.domain.programmes import Programme
 from vru_referrals.domain.subjects import Subject, SubjectIdentifier, choose_survivor
 from vru_referrals.service_layer.commands import (
     AcceptReferral,
@@ -29,6 +39,19 @@ class ReferralNotFound(LookupError):
     pass
 
 
+REFERRAL = "referral"
+
+
+def referral_entry(action: AuditAction, referral_id: uuid.UUID | str | None, outcome: AuditOutcome,
+                   detail: str | None = None) -> AuditEntry:
+    return AuditEntry(action, REFERRAL, str(referral_id) if referral_id is not None else None, outcome, detail)
+
+
+def identifier_lock(pseudonym: str) -> str:
+    """The lock that serialises everything that links or unlinks one identifier."""
+    return f"referrals.identifier:{pseudonym}"
+
+
 class UnknownProgramme(LookupError):
     """The programme is not (yet) in this service's projection."""
 
@@ -37,7 +60,7 @@ class UnknownProgramme(LookupError):
         self.programme_id = programme_id
 
 
-async def make_referral(cmd: MakeReferral, uow: ReferralsUnitOfWork, key: PseudonymKey,
+async def make_referral(cmd: MakeReferral, uow: ReferralsUnitOfWork, key: PseudonymKey, caller: Principal,
                         *, now: datetime | None = None) -> Referral:
     now = now or datetime.now(UTC)
     async with uow:
@@ -58,9 +81,13 @@ async def make_referral(cmd: MakeReferral, uow: ReferralsUnitOfWork, key: Pseudo
             risk_factors=cmd.risk_factors,
             lawful_basis=cmd.lawful_basis,
             possible_duplicate_of=earlier.id if earlier is not None else None,
+            referring_organisation_id=caller.organisation_id,
+            referring_client_id=caller.client_id,
             now=now,
         )
         uow.referrals.add(referral)
+        await uow.audit.record(caller, referral_entry(AuditAction.CREATE, referral.id, AuditOutcome.ALLOWED,
+                                                      referral.source.value))
         await uow.commit()
     return referral
 
@@ -72,7 +99,7 @@ async def _link_subject(uow: ReferralsUnitOfWork, identifiers: tuple[Identifier,
     # Two referrals of a new person at once must not make two subjects (PostgreSQL; SQLite
     # runs one writer at a time anyway). Sorted, so two such waits never cross.
     for pseudonym in sorted(wanted):
-        await uow.serialise_on(f"referrals.identifier:{pseudonym}")
+        await uow.serialise_on(identifier_lock(pseudonym))
     links = await uow.subjects.links(wanted)
     found = await uow.subjects.get_many({link.subject_id for link in links})
     if not found:
@@ -95,27 +122,47 @@ async def _link_subject(uow: ReferralsUnitOfWork, identifiers: tuple[Identifier,
     return subject
 
 
-async def _decide(uow: ReferralsUnitOfWork, referral_id: uuid.UUID, change) -> Referral:
+Allowed = Callable[[Referral, Programme | None, uuid.UUID], bool]
+
+
+def _referrer(referral: Referral, _programme: Programme | None, organisation_id: uuid.UUID) -> bool:
+    return may_withdraw(referral, organisation_id)
+
+
+async def _change(uow: ReferralsUnitOfWork, referral_id: uuid.UUID, caller: Principal, allowed: Allowed,
+                  change: Callable[[Referral], None], detail: str) -> Referral:
+    """Apply `change` if the caller's organisation is `allowed` to; audited either way.
+
+    `detail` names the change and its coded reason, never a note: notes are free text.
+    """
     async with uow:
         referral = await uow.referrals.get(referral_id, for_update=True)
-        if referral is None:
+        programme = await uow.programmes.get(referral.programme_id) if referral is not None else None
+        if referral is None or not allowed(referral, programme, caller.organisation_id):
+            await uow.audit.record(caller, referral_entry(AuditAction.UPDATE, referral_id, AuditOutcome.NOT_FOUND,
+                                                          detail))
+            await uow.commit()
             raise ReferralNotFound(f"no referral {referral_id}")
         change(referral)
+        await uow.audit.record(caller, referral_entry(AuditAction.UPDATE, referral_id, AuditOutcome.ALLOWED, detail))
         await uow.commit()
     return referral
 
 
-async def accept_referral(cmd: AcceptReferral, uow: ReferralsUnitOfWork) -> Referral:
-    return await _decide(uow, cmd.referral_id, lambda r: r.accept())
+async def accept_referral(cmd: AcceptReferral, uow: ReferralsUnitOfWork, caller: Principal) -> Referral:
+    return await _change(uow, cmd.referral_id, caller, may_decide, lambda r: r.accept(), "accept")
 
 
-async def decline_referral(cmd: DeclineReferral, uow: ReferralsUnitOfWork) -> Referral:
-    return await _decide(uow, cmd.referral_id, lambda r: r.decline(reason=cmd.reason, note=cmd.note))
+async def decline_referral(cmd: DeclineReferral, uow: ReferralsUnitOfWork, caller: Principal) -> Referral:
+    return await _change(uow, cmd.referral_id, caller, may_decide,
+                         lambda r: r.decline(reason=cmd.reason, note=cmd.note), f"decline: {cmd.reason}")
 
 
-async def withdraw_referral(cmd: WithdrawReferral, uow: ReferralsUnitOfWork) -> Referral:
-    return await _decide(uow, cmd.referral_id, lambda r: r.withdraw(reason=cmd.reason, note=cmd.note))
+async def withdraw_referral(cmd: WithdrawReferral, uow: ReferralsUnitOfWork, caller: Principal) -> Referral:
+    return await _change(uow, cmd.referral_id, caller, _referrer,
+                         lambda r: r.withdraw(reason=cmd.reason, note=cmd.note), f"withdraw: {cmd.reason}")
 
 
-async def close_referral(cmd: CloseReferral, uow: ReferralsUnitOfWork) -> Referral:
-    return await _decide(uow, cmd.referral_id, lambda r: r.close(reason=cmd.reason, note=cmd.note))
+async def close_referral(cmd: CloseReferral, uow: ReferralsUnitOfWork, caller: Principal) -> Referral:
+    return await _change(uow, cmd.referral_id, caller, may_decide,
+                         lambda r: r.close(reason=cmd.reason, note=cmd.note), f"close: {cmd.reason}")

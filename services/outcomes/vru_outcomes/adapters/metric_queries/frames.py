@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, FromClause, Select, or_, select
+from sqlalchemy import ColumnElement, FromClause, Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vru_outcomes.adapters.orm import cohort, programmes, referrals
@@ -60,7 +60,7 @@ class Frame:
                 parts.append(column.in_(_typed(dimension, known)))
             if UNKNOWN in values:
                 parts.append(column.is_(None))
-            found.append(or_(*parts))
+            found.append(or_(*parts) if parts else false())
         return found
 
 
