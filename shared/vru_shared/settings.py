@@ -38,6 +38,9 @@ class Settings(BaseSettings):
 
     pseudonym_key: SecretStr | None = None
     pseudonym_key_version: int = Field(default=1, ge=1)
+    # Keys of earlier versions, as JSON {"1": "..."}: kept after a rotation so a person first
+    # pseudonymised under an old key is still recognised (and re-keyed) when seen again.
+    pseudonym_retired_keys: dict[int, SecretStr] = Field(default_factory=dict)
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
@@ -84,6 +87,11 @@ class Settings(BaseSettings):
     def _secrets_are_strong(self) -> Settings:
         if self.pseudonym_key is not None and len(self.pseudonym_key.get_secret_value()) < 32:
             raise ValueError("VRU_PSEUDONYM_KEY must have at least 32 characters")
+        for version, retired in self.pseudonym_retired_keys.items():
+            if version >= self.pseudonym_key_version:
+                raise ValueError("VRU_PSEUDONYM_RETIRED_KEYS may only hold versions older than the current one")
+            if len(retired.get_secret_value()) < 32:
+                raise ValueError(f"retired pseudonym key {version} must have at least 32 characters")
         key = self.identity_key_encryption_key
         if key is not None and len(key.get_secret_value()) < 32:
             raise ValueError("VRU_IDENTITY_KEY_ENCRYPTION_KEY must have at least 32 characters")
@@ -118,6 +126,12 @@ class Settings(BaseSettings):
     def pseudonym_secret(self) -> bytes:
         """The key for subject pseudonyms; embedded mode makes one once and keeps it."""
         return self._secret(self.pseudonym_key, "VRU_PSEUDONYM_KEY", "pseudonym.key")
+
+    def pseudonym_secrets(self) -> dict[int, bytes]:
+        """Every pseudonym key by version: the current one and those retired by rotation."""
+        keys = {version: key.get_secret_value().encode() for version, key in self.pseudonym_retired_keys.items()}
+        keys[self.pseudonym_key_version] = self.pseudonym_secret()
+        return keys
 
     def key_encryption_secret(self) -> bytes:
         """The key that encrypts token signing keys at rest; embedded mode makes one once."""
