@@ -167,3 +167,11 @@ async def test_no_secret_or_token_ever_reaches_the_logs(identity, caplog, capsys
     assert any(entry.get("error") == "invalid_client" for entry in structured)
     for leaked in (secret, rotated, token):
         assert leaked not in logged
+
+
+async def test_answers_that_carry_a_secret_may_be_kept_by_no_cache(identity):
+    organisation = await identity.organisation()
+    created = await identity.http.post(f"/v1/organisations/{organisation['id']}/clients", json={"name": "Case system"})
+    rotated = await identity.http.post(f"/v1/clients/{created.json()['client_id']}/rotate-secret", json={})
+    assert created.headers["cache-control"] == "no-store"
+    assert rotated.headers["cache-control"] == "no-store"

@@ -97,9 +97,12 @@ async def deactivate_organisation(
 
 @organisations.post("/{organisation_id}/clients", status_code=status.HTTP_201_CREATED, response_model=ClientWithSecret)
 async def create_client(
-    organisation_id: uuid.UUID, body: ClientIn, uow: UowDep, authority: AuthorityDep, caller: CallerDep
+    organisation_id: uuid.UUID, body: ClientIn, uow: UowDep, authority: AuthorityDep, caller: CallerDep,
+    response: Response,
 ) -> ClientWithSecret:
     """Create an API client; its secret is in this answer only, so keep it now."""
+    # No cache, and no idempotency replay, may keep a secret.
+    response.headers["Cache-Control"] = "no-store"
     try:
         issued = await handlers.create_client(CreateClient(organisation_id, body.name), uow, authority)
     except handlers.OrganisationNotFound as exc:
@@ -124,9 +127,11 @@ async def list_clients(organisation_id: uuid.UUID, uow: UowDep, caller: CallerDe
 
 @clients.post("/{client_id}/rotate-secret", response_model=ClientWithSecret)
 async def rotate_client_secret(
-    client_id: str, uow: UowDep, authority: AuthorityDep, caller: CallerDep, body: RotateSecretIn | None = None
+    client_id: str, uow: UowDep, authority: AuthorityDep, caller: CallerDep, response: Response,
+    body: RotateSecretIn | None = None,
 ) -> ClientWithSecret:
     """Give a client a new secret; the old one keeps working for the grace period (24 h by default)."""
+    response.headers["Cache-Control"] = "no-store"
     grace = timedelta(hours=(body or RotateSecretIn()).grace_hours)
     try:
         issued = await handlers.rotate_client_secret(RotateClientSecret(client_id, grace), uow, authority)
