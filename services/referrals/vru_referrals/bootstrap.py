@@ -12,9 +12,9 @@ from vru_shared.service import ServiceRuntime, ServiceSpec
 from vru_shared.settings import Settings
 
 from vru_referrals.adapters import orm
-from vru_referrals.entrypoints import api, code_lists_api, erasure_api
+from vru_referrals.domain.pseudonym_keys import PseudonymKeys
+from vru_referrals.entrypoints import api, code_lists_api, erasure_api, pseudonym_keys_api
 from vru_referrals.service_layer.event_handlers import SUBSCRIPTIONS
-from vru_referrals.service_layer.handlers import PseudonymKey
 from vru_referrals.service_layer.retention import RetentionPolicy, RetentionRun, erase_expired
 from vru_referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 
@@ -24,7 +24,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _collaborators(settings: Settings) -> dict[str, object]:
-    return {"pseudonym_key": PseudonymKey(settings.pseudonym_secret(), settings.pseudonym_key_version)}
+    # The current key and every retired one: people first seen under a retired key are still found.
+    return {"pseudonym_keys": PseudonymKeys(settings.pseudonym_key_version, settings.pseudonym_secrets())}
 
 
 async def sweep_retention_daily(runtime: ServiceRuntime) -> None:
@@ -50,7 +51,9 @@ SPEC = ServiceSpec(
     messaging=orm.messaging,
     migrations=MIGRATIONS,
     unit_of_work=ReferralsUnitOfWork,
-    routers=[erasure_api.router, api.router, code_lists_api.router, audit_router("referrals", orm.audit_trail)],
+    # Before api.router, whose /{referral_id} routes would take these paths for a referral's id.
+    routers=[erasure_api.router, pseudonym_keys_api.router, api.router, code_lists_api.router,
+             audit_router("referrals", orm.audit_trail)],
     subscriptions=SUBSCRIPTIONS,
     start_mappers=orm.start_mappers,
     collaborators=_collaborators,

@@ -142,7 +142,8 @@ def programme_created(**overrides: Any) -> ProgrammeCreated:
 
 
 @asynccontextmanager
-async def running_service(tmp_path) -> AsyncIterator[Service]:
+async def running_service(tmp_path, settings: Settings | None = None) -> AsyncIterator[Service]:
+    """The service over a database in `tmp_path`; started again over it, it finds what it kept."""
     transport = InProcessTransport(DeliveryPolicy(max_attempts=3, retry_delay_ms=20))
     await transport.start()
     published: list[Envelope] = []
@@ -151,7 +152,7 @@ async def running_service(tmp_path) -> AsyncIterator[Service]:
         published.append(envelope)
 
     await transport.subscribe("observer", REFERRAL_EVENT_TYPES, observe)
-    app = create_app(SPEC, Settings(data_dir=tmp_path, pseudonym_key="p" * 48), transport)
+    app = create_app(SPEC, settings or Settings(data_dir=tmp_path, pseudonym_key="p" * 48), transport)
     issuer = TestIssuer()
     app.state.token_verifier = issuer.verifier()
     asgi = httpx.ASGITransport(app=app)

@@ -374,3 +374,16 @@ async def test_the_service_logs_ids_and_counts_never_personal_data(service):
     assert {"event handled", "message dead-lettered", "retention run"} <= set(events), events
     for secret in SECRETS:
         assert secret not in repr(logged), secret
+
+
+async def test_an_erasure_also_forgets_kept_answers_that_hold_the_young_persons_details(service):
+    programme = await service.programme()
+    made = await service.referrer.post("/v1/referrals", json=referral_body(programme.programme_id, identifiers=[NHS]),
+                                       headers={"Idempotency-Key": "erase-me-1"})
+    assert made.status_code == 201, made.text
+    kept = orm.messaging.idempotency_keys
+    assert len(await rows(service, kept)) == 1
+    assert "Alex" in repr(await rows(service, kept))
+
+    assert (await erase(service, NHS)).status_code == 200
+    assert await rows(service, kept) == []

@@ -50,7 +50,9 @@ subjects = Table(
     Index("ix_subjects_merged_into", "merged_into"),
 )
 
-# Identifier pseudonym -> subject. The raw identifiers live only on the referral rows.
+# Identifier pseudonym -> subject. The raw identifiers live only on the referral rows. Each
+# pseudonym is under the key version recorded beside it; after a rotation, links move to the
+# current key as their people are seen again (domain.pseudonym_keys).
 subject_identifiers = Table(
     "subject_identifiers",
     metadata,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vru_shared.db import UtcDateTime
 
 from vru_referrals.adapters import orm
+from vru_referrals.domain.identifiers import Identifier
 from vru_referrals.domain.model import FINISHED_STATUSES, OPEN_STATUSES, Referral, ReferralSource, ReferralStatus
 
 
@@ -61,6 +62,11 @@ class ReferralRepository:
         found = (await self._session.execute(query)).scalars().all()
         self.seen.update(found)
         return found
+
+    async def identifiers_of(self, subject_ids: Sequence[uuid.UUID]) -> Sequence[tuple[Identifier, ...]]:
+        """The identifiers the referrals of these subjects were sent with (none once erased)."""
+        query = select(orm.referrals.c.identifiers).where(orm.referrals.c.subject_id.in_(list(subject_ids)))
+        return (await self._session.execute(query)).scalars().all()
 
     async def subjects_finished_before(self, cutoff: datetime) -> Sequence[uuid.UUID]:
         """Subjects not yet erased whose referrals have all ended, the last of them before `cutoff`."""

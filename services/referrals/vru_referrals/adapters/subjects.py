@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vru_referrals.adapters import orm
@@ -20,6 +20,20 @@ class SubjectRepository:
     async def links(self, pseudonyms: Iterable[str]) -> Sequence[SubjectIdentifier]:
         query = select(SubjectIdentifier).where(SubjectIdentifier.pseudonym.in_(list(pseudonyms)))
         return (await self._session.execute(query)).scalars().all()
+
+    async def links_by_key_version(self) -> dict[int, int]:
+        """How many identifier links each pseudonym key version holds."""
+        c = orm.subject_identifiers.c
+        query = select(c.pseudonym_key_version, func.count()).group_by(c.pseudonym_key_version)
+        return {version: count for version, count in (await self._session.execute(query)).all()}
+
+    async def linked_off_key(self, version: int, *, after: uuid.UUID | None, limit: int) -> Sequence[uuid.UUID]:
+        """Subjects with a link under another key than `version`, in id order, from after `after`."""
+        c = orm.subject_identifiers.c
+        query = select(c.subject_id).where(c.pseudonym_key_version != version).distinct().order_by(c.subject_id)
+        if after is not None:
+            query = query.where(c.subject_id > after)
+        return (await self._session.execute(query.limit(limit))).scalars().all()
 
     async def links_of(self, subject_ids: Iterable[uuid.UUID]) -> Sequence[SubjectIdentifier]:
         """The identifier pseudonyms that lead to these subjects, read afresh."""
@@ -51,6 +65,9 @@ class SubjectRepository:
 
     def link(self, link: SubjectIdentifier) -> None:
         self._session.add(link)
+
+    async def drop(self, link: SubjectIdentifier) -> None:
+        await self._session.delete(link)
 
     async def move_links(self, from_subjects: Sequence[uuid.UUID], subject_id: uuid.UUID) -> None:
         await self._session.execute(

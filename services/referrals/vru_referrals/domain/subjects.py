@@ -34,7 +34,11 @@ class ErasureReason(StrEnum):
 
 
 def subject_pseudonym(key: bytes, subject_id: uuid.UUID) -> str:
-    """The subject's public name: HMAC-SHA256 of its internal id, so it reveals no identifier."""
+    """The subject's public name: HMAC-SHA256 of its internal id, so it reveals no identifier.
+
+    Minted once, under the key current when the subject is made, and stored with that key's
+    version; never computed again, so it outlives the key's rotation (other services key on it).
+    """
     return hmac.new(key, f"subject:{subject_id}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -42,6 +46,7 @@ def subject_pseudonym(key: bytes, subject_id: uuid.UUID) -> str:
 class Subject:
     id: uuid.UUID
     pseudonym: str
+    # The key version `pseudonym` was minted under: a record of history, not a key to re-key by.
     pseudonym_key_version: int
     created_at: datetime
     merged_into: uuid.UUID | None = None
@@ -82,6 +87,11 @@ class SubjectIdentifier:
     identifier_type: IdentifierType
     pseudonym_key_version: int
     linked_at: datetime
+
+    def rekey(self, pseudonym: str, version: int) -> None:
+        """Carry the link over to another key: the same identifier's pseudonym under that key."""
+        self.pseudonym = pseudonym
+        self.pseudonym_key_version = version
 
 
 def choose_survivor(subjects: Sequence[Subject]) -> tuple[Subject, list[Subject]]:

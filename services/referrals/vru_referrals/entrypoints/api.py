@@ -19,7 +19,7 @@ from vru_referrals.entrypoints.deps import (
     ACCESS_RESPONSES,
     Decider,
     Lister,
-    PseudonymKeyDep,
+    PseudonymKeysDep,
     Reader,
     Referrer,
     UowDep,
@@ -49,11 +49,11 @@ def invalid(exc: InvalidReferral) -> Problem:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReferralOut)
 async def create_referral(
-    caller: Referrer, body: Annotated[ReferralIn, Body()], uow: UowDep, key: PseudonymKeyDep, response: Response
+    caller: Referrer, body: Annotated[ReferralIn, Body()], uow: UowDep, keys: PseudonymKeysDep, response: Response
 ) -> ReferralOut:
     """Refer a young person to a programme (referrers)."""
     try:
-        referral = await handlers.make_referral(body.to_command(), uow, key, caller)
+        referral = await handlers.make_referral(body.to_command(), uow, keys, caller)
     except InvalidReferral as exc:
         raise invalid(exc) from exc
     except NotEligible as exc:

@@ -17,8 +17,10 @@ from vru_shared.auth import Principal
 from vru_shared.problems import MEDIA_TYPE, Problem, ProblemDetails
 from vru_shared.service import runtime_of
 
+from vru_referrals.domain.pseudonym_keys import PseudonymKeys
 from vru_referrals.service_layer.erasure import SUBJECT
-from vru_referrals.service_layer.handlers import REFERRAL, PseudonymKey
+from vru_referrals.service_layer.handlers import REFERRAL
+from vru_referrals.service_layer.pseudonym_keys import PSEUDONYM_KEYS
 from vru_referrals.service_layer.queries import record_refusal
 from vru_referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 
@@ -29,8 +31,8 @@ def get_uow(request: Request) -> ReferralsUnitOfWork:
     return uow
 
 
-def get_pseudonym_key(request: Request) -> PseudonymKey:
-    return request.app.state.pseudonym_key
+def get_pseudonym_keys(request: Request) -> PseudonymKeys:
+    return request.app.state.pseudonym_keys
 
 
 def permitted(scope: str, action: AuditAction, resource_type: str = REFERRAL) -> Callable[..., Principal]:
@@ -67,13 +69,15 @@ ACCESS_RESPONSES: dict[int | str, dict] = {
 
 
 UowDep = Annotated[ReferralsUnitOfWork, Depends(get_uow)]
-PseudonymKeyDep = Annotated[PseudonymKey, Depends(get_pseudonym_key)]
+PseudonymKeysDep = Annotated[PseudonymKeys, Depends(get_pseudonym_keys)]
 
 # Referrers make and withdraw referrals; providers decide them; both read what concerns them;
-# administrators erase a young person.
+# administrators erase a young person, and operate the rotation of pseudonym keys.
 Reader = Annotated[Principal, Depends(permitted("referrals:read", AuditAction.READ))]
 Lister = Annotated[Principal, Depends(permitted("referrals:read", AuditAction.LIST))]
 Referrer = Annotated[Principal, Depends(permitted("referrals:write", AuditAction.CREATE))]
 Withdrawer = Annotated[Principal, Depends(permitted("referrals:write", AuditAction.UPDATE))]
 Decider = Annotated[Principal, Depends(permitted("referrals:decide", AuditAction.UPDATE))]
 Eraser = Annotated[Principal, Depends(permitted("subjects:erase", AuditAction.ERASE, SUBJECT))]
+KeyReader = Annotated[Principal, Depends(permitted("admin", AuditAction.READ, PSEUDONYM_KEYS))]
+KeyRotator = Annotated[Principal, Depends(permitted("admin", AuditAction.UPDATE, PSEUDONYM_KEYS))]

@@ -8,7 +8,7 @@ from vru_shared.problems import PROBLEM_RESPONSES, Problem
 
 from vru_referrals.domain.errors import InvalidReferral
 from vru_referrals.entrypoints.api import invalid
-from vru_referrals.entrypoints.deps import ACCESS_RESPONSES, Eraser, PseudonymKeyDep, UowDep
+from vru_referrals.entrypoints.deps import ACCESS_RESPONSES, Eraser, PseudonymKeysDep, UowDep
 from vru_referrals.entrypoints.requests import SubjectErasureIn
 from vru_referrals.entrypoints.responses import SubjectErasureOut
 from vru_referrals.entrypoints.routing import BodyPointerRoute
@@ -19,11 +19,11 @@ router = APIRouter(prefix="/v1/referrals/subject-erasures", tags=["referrals"],
 
 
 @router.post("", response_model=SubjectErasureOut)
-async def erase_a_subject(caller: Eraser, body: SubjectErasureIn, uow: UowDep, key: PseudonymKeyDep
+async def erase_a_subject(caller: Eraser, body: SubjectErasureIn, uow: UowDep, keys: PseudonymKeysDep
                           ) -> SubjectErasureOut:
     """Erase a young person's identifying details from every referral of theirs (administrators)."""
     try:
-        erasure = await erase_subject(body.to_command(), uow, key, caller)
+        erasure = await erase_subject(body.to_command(), uow, keys, caller)
     except InvalidReferral as exc:
         raise invalid(exc) from exc
     except SubjectNotFound as exc:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from vru_referrals.domain.identifiers import IdentifierType
 from vru_referrals.domain.model import LawfulBasis, Referral, ReferralSource, ReferralStatus
 from vru_referrals.domain.people import ContactDetails, EthnicityCoding, Sex
+from vru_referrals.domain.pseudonym_keys import KeyUsage
 
 
 class CustodyDetailsOut(BaseModel):
@@ -260,3 +261,23 @@ class ReferralPage(BaseModel):
 class SubjectErasureOut(BaseModel):
     referrals_erased: int = Field(description="Referrals whose identifying details this request erased.")
     erased_at: datetime
+
+
+class PseudonymKeysOut(BaseModel):
+    current_version: int = Field(description="The key version new identifier pseudonyms are made with.")
+    links: dict[int, int] = Field(description="Identifier links by the key version they are under: every key "
+                                              "held and every version still in use.")
+    removable: list[int] = Field(description="Retired key versions no link uses any more: they may be dropped "
+                                             "from VRU_PSEUDONYM_RETIRED_KEYS.")
+    missing: list[int] = Field(description="Key versions links still use whose key this service does not hold: "
+                                           "the young people linked under them are not recognised when referred "
+                                           "again. Restore the key to VRU_PSEUDONYM_RETIRED_KEYS.")
+
+    @classmethod
+    def of(cls, usage: KeyUsage) -> PseudonymKeysOut:
+        return cls(current_version=usage.current_version, links=dict(usage.links), removable=list(usage.removable),
+                   missing=list(usage.missing))
+
+
+class RekeyingOut(PseudonymKeysOut):
+    rekeyed: int = Field(description="Identifier links this request moved onto the current key.")

@@ -14,15 +14,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from vru_shared import idempotency
 from vru_shared import logs
 from vru_shared.audit import AuditAction, AuditEntry, AuditOutcome
 from vru_shared.auth import Principal
 
-from vru_referrals.domain.identifiers import identifier_pseudonym
+from vru_referrals.adapters import orm
 from vru_referrals.domain.model import Referral
+from vru_referrals.domain.pseudonym_keys import PseudonymKeys
 from vru_referrals.domain.subjects import ErasureReason, Subject
 from vru_referrals.service_layer.commands import EraseSubject
-from vru_referrals.service_layer.handlers import PseudonymKey, identifier_lock, referral_entry
+from vru_referrals.service_layer.handlers import referral_entry
+from vru_referrals.service_layer.linkage import identifier_lock
 from vru_referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 
 log = logs.get(__name__)
@@ -40,24 +43,40 @@ class Erasure:
     subjects_erased: int
     referrals_erased: int
     erased_at: datetime
+    # Every subject of the family erased: the one that absorbed the others, and them.
+    family: frozenset[uuid.UUID] = frozenset()
 
 
-async def erase_subject(cmd: EraseSubject, uow: ReferralsUnitOfWork, key: PseudonymKey, caller: Principal,
+async def erase_subject(cmd: EraseSubject, uow: ReferralsUnitOfWork, keys: PseudonymKeys, caller: Principal,
                         *, now: datetime | None = None) -> Erasure:
-    """Erase, on request, the young person an identifier leads to."""
+    """Erase, on request, the young person an identifier leads to, under whichever key it was linked.
+
+    The links found are deleted with the subject, so one under a retired key is not re-keyed first.
+    Should it lead to two subjects not yet known to be one (linked under two keys), both are erased.
+    """
     now = now or datetime.now(UTC)
+    by_version = keys.pseudonyms(cmd.identifier)
     async with uow:
-        links = await uow.subjects.links([identifier_pseudonym(key.secret, cmd.identifier)])
+        links = [link for link in await uow.subjects.links(by_version.values())
+                 if by_version.get(link.pseudonym_key_version) == link.pseudonym]
         if not links:
             await uow.audit.record(caller, AuditEntry(AuditAction.ERASE, SUBJECT, None, AuditOutcome.NOT_FOUND,
                                                       "no subject has the identifier given"))
             await uow.commit()
             raise SubjectNotFound("no subject has this identifier")
-        erasure = await erase_family(uow, links[0].subject_id, ErasureReason.REQUEST, now, caller)
+        erasures: list[Erasure] = []
+        for subject_id in dict.fromkeys(link.subject_id for link in links):
+            if any(subject_id in e.family for e in erasures):
+                continue
+            erasure = await erase_family(uow, subject_id, ErasureReason.REQUEST, now, caller)
+            assert erasure is not None
+            erasures.append(erasure)
         await uow.commit()
-    assert erasure is not None
-    log_erasure(erasure, ErasureReason.REQUEST)
-    return erasure
+    for erasure in erasures:
+        log_erasure(erasure, ErasureReason.REQUEST)
+    return Erasure(subject_id=erasures[0].subject_id, subjects_erased=sum(e.subjects_erased for e in erasures),
+                   referrals_erased=sum(e.referrals_erased for e in erasures), erased_at=now,
+                   family=frozenset().union(*(e.family for e in erasures)))
 
 
 def log_erasure(erasure: Erasure, reason: ErasureReason) -> None:
@@ -87,6 +106,9 @@ async def erase_family(
     erased = [r for r in referrals if r.erase(now=now)]
     subjects = [s for s in family if s.erase(reason=reason, now=now)]
     await uow.subjects.unlink([s.id for s in family])
+    for referral in referrals:
+        # A kept answer to a retried POST would otherwise still hold the young person's details.
+        await idempotency.forget_answers_about(uow.session, orm.messaging.idempotency_keys, str(referral.id))
     await uow.audit.record(
         caller,
         *(referral_entry(AuditAction.ERASE, r.id, AuditOutcome.ALLOWED, reason.value) for r in erased),
@@ -94,7 +116,7 @@ async def erase_family(
                    f"{reason.value}: {len(erased)} referrals"),
     )
     return Erasure(subject_id=family[0].id, subjects_erased=len(subjects), referrals_erased=len(erased),
-                   erased_at=now)
+                   erased_at=now, family=frozenset(s.id for s in family))
 
 
 async def _locked_family(uow: ReferralsUnitOfWork, subject_id: uuid.UUID) -> list[Subject]:

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from vru_shared.audit import AuditAction, AuditEntry, AuditOutcome
 from vru_shared.auth import Principal
 
 from vru_referrals.domain.access import may_decide, may_withdraw
-from vru_referrals.domain.identifiers import Identifier, identifier_pseudonym
 from vru_referrals.domain.model import Referral
 from vru_referrals.domain.programmes import Programme
-from vru_referrals.domain.subjects import Subject, SubjectIdentifier, choose_survivor
+from vru_referrals.domain.pseudonym_keys import PseudonymKeys
 from vru_referrals.service_layer.commands import (
     AcceptReferral,
     CloseReferral,
@@ -26,13 +24,8 @@ from vru_referrals.service_layer.commands import (
     MakeReferral,
     WithdrawReferral,
 )
+from vru_referrals.service_layer.linkage import link_subject
 from vru_referrals.service_layer.unit_of_work import ReferralsUnitOfWork
-
-
-@dataclass(frozen=True)
-class PseudonymKey:
-    secret: bytes
-    version: int
 
 
 class ReferralNotFound(LookupError):
@@ -47,11 +40,6 @@ def referral_entry(action: AuditAction, referral_id: uuid.UUID | str | None, out
     return AuditEntry(action, REFERRAL, str(referral_id) if referral_id is not None else None, outcome, detail)
 
 
-def identifier_lock(pseudonym: str) -> str:
-    """The lock that serialises everything that links or unlinks one identifier."""
-    return f"referrals.identifier:{pseudonym}"
-
-
 class UnknownProgramme(LookupError):
     """The programme is not (yet) in this service's projection."""
 
@@ -60,14 +48,14 @@ class UnknownProgramme(LookupError):
         self.programme_id = programme_id
 
 
-async def make_referral(cmd: MakeReferral, uow: ReferralsUnitOfWork, key: PseudonymKey, caller: Principal,
+async def make_referral(cmd: MakeReferral, uow: ReferralsUnitOfWork, keys: PseudonymKeys, caller: Principal,
                         *, now: datetime | None = None) -> Referral:
     now = now or datetime.now(UTC)
     async with uow:
         programme = await uow.programmes.get(cmd.programme_id)
         if programme is None:
             raise UnknownProgramme(cmd.programme_id)
-        subject = await _link_subject(uow, cmd.identifiers, key, now)
+        subject = await link_subject(uow, cmd.identifiers, keys, now)
         earlier = await uow.referrals.earliest_open(subject.id, programme.id)
         referral = Referral.receive(
             referral_id=uuid.uuid4(),
@@ -90,36 +78,6 @@ async def make_referral(cmd: MakeReferral, uow: ReferralsUnitOfWork, key: Pseudo
                                                       referral.source.value))
         await uow.commit()
     return referral
-
-
-async def _link_subject(uow: ReferralsUnitOfWork, identifiers: tuple[Identifier, ...], key: PseudonymKey,
-                        now: datetime) -> Subject:
-    """The one subject these identifiers belong to: found, made, or several found and merged."""
-    wanted = {identifier_pseudonym(key.secret, i): i for i in identifiers}
-    # Two referrals of a new person at once must not make two subjects (PostgreSQL; SQLite
-    # runs one writer at a time anyway). Sorted, so two such waits never cross.
-    for pseudonym in sorted(wanted):
-        await uow.serialise_on(identifier_lock(pseudonym))
-    links = await uow.subjects.links(wanted)
-    found = await uow.subjects.get_many({link.subject_id for link in links})
-    if not found:
-        subject = Subject.new(key=key.secret, key_version=key.version, now=now)
-        uow.subjects.add(subject)
-    else:
-        subject, absorbed = choose_survivor(found)
-        if absorbed:
-            gone = [s.id for s in absorbed]
-            for other in absorbed:
-                other.merged_into = subject.id
-            await uow.subjects.move_links(gone, subject.id)
-            await uow.referrals.move_to_subject(gone, subject.id, subject.pseudonym, subject.pseudonym_key_version)
-    known = {link.pseudonym for link in links}
-    for pseudonym, identifier in wanted.items():
-        if pseudonym not in known:
-            uow.subjects.link(SubjectIdentifier(pseudonym=pseudonym, subject_id=subject.id,
-                                                identifier_type=identifier.type,
-                                                pseudonym_key_version=key.version, linked_at=now))
-    return subject
 
 
 Allowed = Callable[[Referral, Programme | None, uuid.UUID], bool]
