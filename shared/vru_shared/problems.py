@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vru_shared import logs
 
@@ -149,7 +150,7 @@ def _problem_media_type(document: dict[str, Any]) -> dict[str, Any]:
 
 
 # Errors that mean the database cannot be reached just now (down, restarting, out of connections),
-# not that the request was wrong: the transaction rolled back, and the same request may succeed soon.
+# not that the request was wrong: the same request may well succeed in a moment.
 _UNAVAILABLE: tuple[type[BaseException], ...] = (
     sa_exc.TimeoutError,  # no pooled connection came free in time
     asyncpg.PostgresConnectionError,  # SQLSTATE class 08, with ConnectionDoesNotExistError
@@ -176,24 +177,57 @@ def database_unavailable(exc: BaseException) -> bool:
         # SQLAlchemy tells a lost connection apart from every other driver error.
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
             return True
+        if isinstance(current, BaseExceptionGroup):
+            pending += current.exceptions
         pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
     return False
 
 
-async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
-    if not database_unavailable(exc):
-        raise exc  # any other error is a fault of ours: a 500, logged with its trace
-    # The type only: a driver's message can quote the statement.
-    log.warning("database unavailable; answered 503", path=request.url.path, error=type(exc).__name__)
+def database_unavailable_response(path: str, exc: BaseException) -> JSONResponse:
+    """The 503 for a request that met a lost database; logs the error's type only (a driver's
+    message can quote the statement)."""
+    log.warning("database unavailable; answered 503", path=path, error=type(exc).__name__)
     return problem_response(
         503,
         "The service cannot reach its database just now. Retry shortly (with the same Idempotency-Key, "
         "if you sent one).",
         kind="database-unavailable",
         title="Service Unavailable",
-        instance=request.url.path,
+        instance=path,
         headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
     )
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    if not database_unavailable(exc):
+        raise exc  # any other error is a fault of ours: a 500, logged with its trace
+    return database_unavailable_response(request.url.path, exc)
+
+
+class DatabaseUnavailableMiddleware:
+    """The same 503 for a lost database met outside the routes (in another middleware, say),
+    as long as no answer has started; any other error passes on untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if started or not database_unavailable(exc):
+                raise
+            await database_unavailable_response(scope["path"], exc)(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
@@ -206,6 +240,7 @@ def install(app: FastAPI) -> None:
     for kind in (sa_exc.DBAPIError, sa_exc.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
                  ConnectionError):
         app.add_exception_handler(kind, _on_database_error)
+    app.add_middleware(DatabaseUnavailableMiddleware)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

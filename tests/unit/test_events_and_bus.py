@@ -502,3 +502,43 @@ async def test_events_are_written_to_the_outbox_only_when_the_unit_of_work_commi
     assert envelope.correlationid == "request-7"
     assert envelope.source == "/vru/interventions"
     assert decode(envelope).name == "Once"
+
+
+async def test_a_database_outage_longer_than_the_attempts_does_not_dead_letter_the_message():
+    from vru_shared.bus.memory import InProcessTransport
+
+    transport = InProcessTransport(DeliveryPolicy(max_attempts=2, retry_delay_ms=5))
+    calls: list[int] = []
+
+    async def handler(_envelope: Envelope) -> None:
+        calls.append(1)
+        if len(calls) <= 6:  # three times the attempts the policy allows
+            raise ConnectionRefusedError("database restarting")
+
+    await transport.start()
+    try:
+        await transport.subscribe("outcomes", ["test.thing.happened.v1"], handler)
+        await transport.publish([Envelope(source="/t", type="test.thing.happened.v1", correlationid="c", data={})])
+        await transport.drain()
+    finally:
+        await transport.close()
+    assert len(calls) == 7
+    assert transport.dead_letters == []
+
+
+async def test_an_ordinary_failure_still_uses_up_its_attempts():
+    from vru_shared.bus.memory import InProcessTransport
+
+    transport = InProcessTransport(DeliveryPolicy(max_attempts=2, retry_delay_ms=5))
+
+    async def handler(_envelope: Envelope) -> None:
+        raise ValueError("a bug")
+
+    await transport.start()
+    try:
+        await transport.subscribe("outcomes", ["test.thing.happened.v1"], handler)
+        await transport.publish([Envelope(source="/t", type="test.thing.happened.v1", correlationid="c", data={})])
+        await transport.drain()
+    finally:
+        await transport.close()
+    assert [d.attempts for d in transport.dead_letters] == [2]

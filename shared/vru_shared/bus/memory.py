@@ -15,6 +15,7 @@ from vru_shared import logs
 from vru_shared.bus.base import DeadLetter, DeliveryPolicy, MessageCallback
 from vru_shared.correlation import correlation_id
 from vru_shared.events import Envelope
+from vru_shared.problems import database_unavailable
 
 log = logs.get(__name__)
 
@@ -97,7 +98,9 @@ class InProcessTransport:
         try:
             await queue.callback(envelope)
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
-            if attempt >= self.policy.max_attempts:
+            # As on the broker: an unavailable database does not use up an attempt.
+            transient = database_unavailable(exc)
+            if attempt >= self.policy.max_attempts and not transient:
                 self.dead_letters.append(DeadLetter(queue.name, body, repr(exc), attempt))
                 log.error("message dead-lettered", queue=queue.name, event_id=str(envelope.id),
                           event_type=envelope.type, attempts=attempt, error=repr(exc))
@@ -109,7 +112,7 @@ class InProcessTransport:
 
             def _requeue() -> None:
                 self._timers.discard(timer)
-                queue.messages.put_nowait((body, attempt + 1))
+                queue.messages.put_nowait((body, attempt if transient else attempt + 1))
 
             timer = loop.call_later(delay, _requeue)
             self._timers.add(timer)

@@ -30,6 +30,7 @@ from vru_shared import logs
 from vru_shared.bus.base import DeliveryPolicy, MessageCallback, PublishFailed
 from vru_shared.correlation import correlation_id
 from vru_shared.events import Envelope
+from vru_shared.problems import database_unavailable
 
 log = logs.get(__name__)
 
@@ -189,8 +190,11 @@ class RabbitMqTransport:
         try:
             await callback(envelope)
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
-            final = attempt >= self.policy.max_attempts
-            await self._settle(channel, queue, message, attempt, repr(exc), final=final)
+            # A database that is down for now says nothing about the message: retry without
+            # using up an attempt, however long the outage, rather than dead-letter good events.
+            transient = database_unavailable(exc)
+            final = attempt >= self.policy.max_attempts and not transient
+            await self._settle(channel, queue, message, attempt, repr(exc), final=final, counted=not transient)
             return
         finally:
             correlation_id.reset(token)
@@ -205,11 +209,12 @@ class RabbitMqTransport:
         reason: str,
         *,
         final: bool,
+        counted: bool = True,
     ) -> None:
         """Move a failed message on, to the retry queue or the dead-letter queue, then ack it."""
         target = dead_letter_queue(queue) if final else retry_queue(queue)
         headers = dict(message.headers or {})
-        headers[ATTEMPT_HEADER] = attempt if final else attempt + 1
+        headers[ATTEMPT_HEADER] = attempt if final or not counted else attempt + 1
         headers["x-vru-error"] = reason[:1000]
         headers["x-vru-original-routing-key"] = message.routing_key or ""
         copy = aio_pika.Message(
