@@ -48,6 +48,8 @@ class CorrelationMiddleware:
                 break
         value = accept(incoming)
         token = correlation_id.set(value)
+        # Kept on the request too, for error handlers that run after this middleware has ended.
+        scope.setdefault("state", {})["correlation_id"] = value
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -230,6 +230,17 @@ class DatabaseUnavailableMiddleware:
             await database_unavailable_response(scope["path"], exc)(scope, receive, send)
 
 
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # The server logs the traceback itself; the caller learns only how to refer to the failure.
+    reference = getattr(request.state, "correlation_id", None)
+    return problem_response(
+        500,
+        f"An unexpected error occurred; quote correlation id {reference} when reporting it.",
+        kind="internal-error",
+        instance=request.url.path,
+    )
+
+
 def install(app: FastAPI) -> None:
     """Make every error of the app a problem-details answer, and document them as sent."""
     app.add_exception_handler(RequestValidationError, _on_validation_error)
@@ -241,6 +252,8 @@ def install(app: FastAPI) -> None:
                  ConnectionError):
         app.add_exception_handler(kind, _on_database_error)
     app.add_middleware(DatabaseUnavailableMiddleware)
+    # Anything else is a fault of ours: still a problem document, never a bare text page.
+    app.add_exception_handler(Exception, _on_unexpected)
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

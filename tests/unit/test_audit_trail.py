@@ -75,3 +75,4 @@ async def test_the_trail_is_searched_by_organisation_record_and_outcome(tmp_path
     assert [e["detail"] for e in refused] == ["no access token"]
     assert len(page) == 2
     await engine.dispose()
+

@@ -18,6 +18,8 @@ from vru_interventions.domain.organisations import Organisation
 REFERRAL_SOURCES: tuple[str, ...] = get_args(ReferralSource)
 YOUNGEST, OLDEST = 8, 30
 NAME_LENGTH = 200
+# Far above any commissioned programme, and well inside the 32-bit column that holds it.
+LARGEST_CAPACITY = 100_000
 
 # A programme's state as published; the rest (id, times) is the programme's own.
 TERMS = ("name", "provider_organisation_id", "provider", "tier", "accepted_sources", "min_age", "max_age",
@@ -94,6 +96,8 @@ def _normalised(
     capacity = terms["capacity"]
     if capacity is not None and (not _is_int(capacity) or capacity < 1):
         problems["capacity"] = "must be a positive whole number, or null for no limit"
+    elif capacity is not None and capacity > LARGEST_CAPACITY:
+        problems["capacity"] = f"must be at most {LARGEST_CAPACITY}, or null for no limit"
     active_from, active_to = terms["active_from"], terms["active_to"]
     if not isinstance(active_from, date):
         problems["active_from"] = "must be a date"

@@ -7,9 +7,10 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vru_shared.contracts.referrals import ReferralSource
+from vru_shared.instants import Instant
 
 from vru_interventions.domain.enrolments import (
     LONGEST_CONTACT_MINUTES,
@@ -19,10 +20,17 @@ from vru_interventions.domain.enrolments import (
     EnrolmentStatus,
     ExitReason,
 )
-from vru_interventions.domain.programmes import NAME_LENGTH, OLDEST, YOUNGEST, PreventionTier, Programme
+from vru_interventions.domain.programmes import (
+    LARGEST_CAPACITY,
+    NAME_LENGTH,
+    OLDEST,
+    YOUNGEST,
+    PreventionTier,
+    Programme,
+)
 
 Age = Annotated[int, Field(strict=True, ge=YOUNGEST, le=OLDEST, description="Whole years.")]
-Capacity = Annotated[int, Field(strict=True, ge=1)]
+Capacity = Annotated[int, Field(strict=True, ge=1, le=LARGEST_CAPACITY)]
 Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
 ProviderOrganisation = Annotated[uuid.UUID, Field(
     description="The provider organisation that runs it, as registered with the identity service; "
@@ -164,7 +172,7 @@ class EnrolmentPage(BaseModel):
 class ContactIn(Strict):
     """A contact with the young person during an active enrolment."""
 
-    contact_at: AwareDatetime = Field(description="With a time zone; not before start_date, not in the future.")
+    contact_at: Instant = Field(description="With a time zone; not before start_date, not in the future.")
     kind: ContactKind
     duration_minutes: int = Field(strict=True, ge=1, le=LONGEST_CONTACT_MINUTES)
 

@@ -6,7 +6,9 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
+
+from vru_shared.instants import Instant
 
 from vru_referrals.domain.errors import InvalidReferral
 from vru_referrals.domain.identifiers import Identifier, IdentifierType
@@ -129,7 +131,7 @@ class ConsentIn(Strict):
     basis: Literal["consent"]
     given: bool
     recorded_by: str = Field(min_length=1, max_length=200, description="Who recorded the consent.")
-    recorded_at: AwareDatetime
+    recorded_at: Instant
 
     def to_domain(self) -> LawfulBasisRecord:
         return LawfulBasisRecord.consent(given=self.given, recorded_by=self.recorded_by,
@@ -152,8 +154,8 @@ LawfulBasisIn = Annotated[ConsentIn | OtherLawfulBasisIn, Field(discriminator="b
 
 class _ReferralIn(Strict):
     programme_id: uuid.UUID
-    referred_at: AwareDatetime = Field(description="When the referral was made.")
-    index_event_at: AwareDatetime = Field(description="The reachable moment: the arrest, assault, exclusion...")
+    referred_at: Instant = Field(description="When the referral was made.")
+    index_event_at: Instant = Field(description="The reachable moment: the arrest, assault, exclusion...")
     young_person: YoungPersonIn
     identifiers: list[IdentifierIn] = Field(min_length=1, max_length=10)
     risk_factors: list[RiskFactor] = Field(default_factory=list, max_length=20)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, Field
+
+from vru_shared.instants import Instant
 
 from vru_referrals.domain.source_details import (
     CommunityDetails,
@@ -34,7 +36,7 @@ from vru_referrals.entrypoints.fields import (
 
 class CustodyDetailsIn(Strict):
     custody_suite: str = Field(min_length=1, max_length=120, description="Name or code of the custody suite.")
-    arrested_at: AwareDatetime = Field(description="When the young person was arrested; equals index_event_at.")
+    arrested_at: Instant = Field(description="When the young person was arrested; equals index_event_at.")
     offence_category: OffenceCategory
 
     def to_domain(self, index_event_at: datetime) -> SourceDetails:
@@ -44,8 +46,8 @@ class CustodyDetailsIn(Strict):
 class EmergencyDepartmentDetailsIn(Strict):
     site_code: Annotated[str, Field(max_length=10, description="ODS site code of the emergency department.",
                                     examples=["RXX01"]), AfterValidator(normalise_ods_site_code)]
-    arrived_at: AwareDatetime
-    assault_at: AwareDatetime = Field(description="When the assault happened; equals index_event_at.")
+    arrived_at: Instant
+    assault_at: Instant = Field(description="When the assault happened; equals index_event_at.")
     assault_method: AssaultMethod
     assault_location_type: AssaultLocationType
     injury_intent: SnomedConcept | None = None
