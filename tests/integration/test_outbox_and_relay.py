@@ -170,3 +170,41 @@ async def test_the_relay_keeps_trying_while_the_broker_is_away_and_publishes_whe
         relay.stop()
         await running
         await transport.close()
+
+
+async def test_several_relays_on_one_database_publish_every_row_once(interventions_db, bus_prefix):
+    for _ in range(120):
+        await handlers.create_programme(programme_command(), uow(interventions_db))
+    transports = [RabbitMqTransport(infra.AMQP, prefix=bus_prefix) for _ in range(3)]
+    for transport in transports:
+        await transport.start()
+    connection = await aio_pika.connect(infra.AMQP)
+    try:
+        channel = await connection.channel()
+        probe = await channel.declare_queue(f"{bus_prefix}.probe", durable=True, arguments={"x-queue-type": "quorum"})
+        await probe.bind(f"{bus_prefix}.events", routing_key="interventions.#")
+        relays = [OutboxRelay(interventions_db, orm.messaging, t, batch_size=7) for t in transports]
+
+        async def drain(relay: OutboxRelay) -> int:
+            total = 0
+            while published := await relay.publish_pending():
+                total += published
+            return total
+
+        # Three relays at once: SKIP LOCKED hands each row to exactly one of them.
+        counts = await asyncio.gather(*(drain(r) for r in relays))
+        received = []
+        while (message := await probe.get(fail=False, timeout=5)) is not None:
+            await message.ack()
+            received.append(Envelope.model_validate_json(message.body).id)
+    finally:
+        await connection.close()
+        for transport in transports:
+            await transport.close()
+
+    assert sum(counts) == 120
+    assert len(received) == len(set(received)) == 120
+    async with interventions_db() as session:
+        unpublished = (await session.execute(select(func.count()).select_from(orm.messaging.outbox)
+                                             .where(orm.messaging.outbox.c.published_at.is_(None)))).scalar_one()
+    assert unpublished == 0

@@ -41,3 +41,19 @@ async def test_a_message_the_broker_returns_as_unroutable_is_a_failed_publish_no
     finally:
         await connection.close()
         await transport.close()
+
+
+async def test_a_changed_retry_delay_does_not_stop_a_service_from_starting_on_its_existing_queues(bus_prefix):
+    from vru_shared.bus.base import DeliveryPolicy
+
+    async def nothing(_envelope: Envelope) -> None:
+        return None
+
+    for delay_ms in (100, 1000):  # a redeploy with VRU_BUS_RETRY_DELAY_MS changed
+        transport = RabbitMqTransport(infra.AMQP, prefix=bus_prefix, policy=DeliveryPolicy(retry_delay_ms=delay_ms))
+        await transport.start()
+        try:
+            await transport.subscribe("outcomes", ["test.thing.happened.v1"], nothing)
+            assert await transport.is_ready()
+        finally:
+            await transport.close()

@@ -5,8 +5,8 @@ Topology, declared at start-up, every name under a prefix (`vru` by default):
 - `<prefix>.events` (topic, durable) with an alternate exchange, so a message that routes
   nowhere is kept in the queue `<prefix>.unrouted` rather than dropped;
 - `<prefix>.<service>` (quorum) bound by each event type the service handles;
-- `<prefix>.<service>.retry` (quorum) whose messages expire after the retry delay back into
-  the service's queue;
+- `<prefix>.<service>.retry` (quorum) whose messages expire after the retry delay (set on each
+  message) back into the service's queue;
 - `<prefix>.<service>.dead-letter` (quorum) for what failed every attempt or could not be read.
 """
 
@@ -149,7 +149,8 @@ class RabbitMqTransport:
             durable=True,
             arguments={
                 **QUORUM,
-                "x-message-ttl": self.policy.retry_delay_ms,
+                # The delay rides on each message (its expiration), not on the queue, so it can
+                # be changed without redeclaring the queue (which RabbitMQ would refuse).
                 "x-dead-letter-exchange": "",
                 "x-dead-letter-routing-key": queue,
                 # Quorum queues can dead-letter at least once, so no retry is lost in transit.
@@ -226,6 +227,7 @@ class RabbitMqTransport:
             correlation_id=message.correlation_id,
             type=message.type,
             timestamp=message.timestamp,
+            expiration=None if final else self.policy.retry_delay_ms / 1000,
         )
         try:
             await channel.default_exchange.publish(copy, routing_key=target, mandatory=True)
