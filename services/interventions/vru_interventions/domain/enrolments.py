@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from vru_shared.uk_time import uk_date
 from vru_shared.contracts.interventions import ContactRecorded, EnrolmentEnded, EnrolmentStarted
 from vru_shared.events import IntegrationEvent
 
@@ -113,7 +114,7 @@ class Enrolment:
     ) -> Enrolment:
         """Ask for a place; `place_free` says whether the programme could start one more today."""
         now = now or datetime.now(UTC)
-        if start_date > now.date():
+        if start_date > uk_date(now):
             raise InvalidEnrolment("start_date is in the future", term="start_date")
         if start_date < programme.active_from:
             raise InvalidEnrolment(f"start_date is before the programme begins on {programme.active_from}",
@@ -148,7 +149,7 @@ class Enrolment:
             return "the referral is to another programme"
         if referral.has_stopped:
             return referral.why_stopped()
-        if referral.referred_at is not None and self.start_date < referral.referred_at.date():
+        if referral.referred_at is not None and self.start_date < uk_date(referral.referred_at):
             return "start_date is before the referral was made"
         return None
 
@@ -184,7 +185,7 @@ class Enrolment:
         if self.status is not EnrolmentStatus.WAITLISTED:
             raise IllegalTransition(f"a {self.status} enrolment is not on the waitlist")
         now = now or datetime.now(UTC)
-        self._start(referral, on=now.date(), now=now)
+        self._start(referral, on=uk_date(now), now=now)
 
     def subject_erased(self) -> None:
         """The young person's data was erased: the free-text note goes, and one still waiting never
@@ -232,7 +233,7 @@ class Enrolment:
             )
         if end_date < self.start_date:
             raise InvalidEnrolment("end_date is before start_date", term="end_date")
-        if end_date > now.date():
+        if end_date > uk_date(now):
             raise InvalidEnrolment("end_date is in the future", term="end_date")
         started = self.status is EnrolmentStatus.ACTIVE
         self.status = EnrolmentStatus.ENDED
@@ -258,7 +259,7 @@ class Enrolment:
             raise IllegalTransition(f"contacts are recorded for active enrolments, and this one is {self.status}")
         if contact_at.tzinfo is None or contact_at.utcoffset() is None:
             raise InvalidEnrolment("contact_at needs a time zone", term="contact_at")
-        if contact_at.astimezone(UTC).date() < self.start_date:
+        if uk_date(contact_at) < self.start_date:
             raise InvalidEnrolment("contact_at is before start_date", term="contact_at")
         if contact_at > now:
             raise InvalidEnrolment("contact_at is in the future", term="contact_at")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from vru_shared.uk_time import uk_date
+
 from vru_interventions.domain.enrolments import Enrolment, EnrolmentStatus
 from vru_interventions.domain.programmes import Programme
 from vru_interventions.service_layer.unit_of_work import InterventionsUnitOfWork
@@ -22,7 +24,7 @@ async def place_free(programme: Programme, uow: InterventionsUnitOfWork) -> bool
 async def fill_free_places(programme: Programme, uow: InterventionsUnitOfWork, now: datetime) -> list[Enrolment]:
     """Start waitlisted enrolments, oldest first, while the programme has places and runs today."""
     started: list[Enrolment] = []
-    if not programme.is_active_on(now.date()):
+    if not programme.is_active_on(uk_date(now)):
         return started
     active = await uow.enrolments.count(programme.id, EnrolmentStatus.ACTIVE)
     while programme.has_place(active):

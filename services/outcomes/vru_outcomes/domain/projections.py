@@ -13,14 +13,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 # Periods are UK calendar months and financial years, so a referral's day is its day in England.
-UK = ZoneInfo("Europe/London")
-
-
-def uk_date(moment: datetime) -> date:
-    return moment.astimezone(UK).date()
+from vru_shared.uk_time import UK, uk_date  # noqa: E402,F401 - re-exported for the metric queries
 
 
 @dataclass(eq=False)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-UK = ZoneInfo("Europe/London")
+from vru_shared.uk_time import UK, uk_date
 
-
-def uk_date(moment: datetime) -> date:
-    """The calendar day in the UK at an instant (a 23:30 UTC arrest in summer is the next day)."""
-    if moment.tzinfo is None:
-        raise ValueError("a moment needs a time zone")
-    return moment.astimezone(UK).date()
+__all__ = ["UK", "academic_year_of", "academic_year_start", "uk_date"]
 
 
 def academic_year_of(day: date) -> str:
