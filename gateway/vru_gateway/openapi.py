@@ -137,6 +137,12 @@ def merge(documents: Mapping[str, Document], missing: Sequence[str], own: Docume
     }
     if schemas:
         merged["components"] = {"schemas": schemas}
+    # Every service declares the same bearer scheme; the merged document keeps it once.
+    security_schemes: Document = {}
+    for document in documents.values():
+        security_schemes.update(document.get("components", {}).get("securitySchemes", {}))
+    if security_schemes:
+        merged.setdefault("components", {})["securitySchemes"] = security_schemes
     if tags:
         merged["tags"] = tags
     return merged

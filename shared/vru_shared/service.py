@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, text
 
-from vru_shared import db, idempotency, idempotency_http, logs, migrations, problems
+from vru_shared import db, idempotency, idempotency_http, logs, migrations, openapi_conventions, problems
 from vru_shared.auth import KeySet, TokenVerifier, http_jwks
 from vru_shared.bus.base import DeliveryPolicy, Transport
 from vru_shared.consumer import EventConsumer, Subscriptions
@@ -156,6 +156,7 @@ def create_app(spec: ServiceSpec, settings: Settings, transport: Transport | Non
     idempotency_http.install(app, runtime.sessions, spec.messaging.idempotency_keys)
     app.add_middleware(CorrelationMiddleware)
     problems.install(app)
+    openapi_conventions.install(app)
     for router in spec.routers:
         app.include_router(router)
 
