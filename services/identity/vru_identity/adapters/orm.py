@@ -60,17 +60,13 @@ signing_keys = Table(
     Column("retired_at", UtcDateTime(), nullable=True),
 )
 
-_mapped = False
-
-
 def start_mappers() -> None:
-    global _mapped
-    if _mapped:
+    # The registry knows what it has mapped; mapping a class twice is an error.
+    if mapper_registry.mappers:
         return
     mapper_registry.map_imperatively(Organisation, organisations)
     mapper_registry.map_imperatively(ApiClient, api_clients)
     mapper_registry.map_imperatively(SigningKey, signing_keys)
-    _mapped = True
 
 
 @event.listens_for(Organisation, "load")

@@ -114,19 +114,15 @@ contacts = Table(
     Index("ix_contacts_enrolment", "enrolment_id", "contact_at"),
 )
 
-_mapped = False
-
-
 def start_mappers() -> None:
-    global _mapped
-    if _mapped:
+    # The registry knows what it has mapped; mapping a class twice is an error.
+    if mapper_registry.mappers:
         return
     mapper_registry.map_imperatively(Organisation, organisations)
     mapper_registry.map_imperatively(Programme, programmes)
     mapper_registry.map_imperatively(KnownReferral, known_referrals)
     mapper_registry.map_imperatively(Enrolment, enrolments)
     mapper_registry.map_imperatively(Contact, contacts)
-    _mapped = True
 
 
 @event.listens_for(Programme, "load")

@@ -122,16 +122,12 @@ erasures = Table(
     Column("reason", String(20), nullable=False),
 )
 
-_mapped = False
-
-
 def start_mappers() -> None:
-    global _mapped
-    if _mapped:
+    # The registry knows what it has mapped; mapping a class twice is an error.
+    if mapper_registry.mappers:
         return
     mapper_registry.map_imperatively(ProgrammeRecord, programmes)
     mapper_registry.map_imperatively(ReferralRecord, referrals)
     mapper_registry.map_imperatively(CohortMember, cohort)
     mapper_registry.map_imperatively(OutcomeRecord, outcome_records)
     mapper_registry.map_imperatively(Erasure, erasures)
-    _mapped = True

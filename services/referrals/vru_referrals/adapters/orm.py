@@ -137,18 +137,14 @@ referrals = Table(
     Index("ix_referrals_status", "status"),
 )
 
-_mapped = False
-
-
 def start_mappers() -> None:
-    global _mapped
-    if _mapped:
+    # The registry knows what it has mapped; mapping a class twice is an error.
+    if mapper_registry.mappers:
         return
     mapper_registry.map_imperatively(Referral, referrals)
     mapper_registry.map_imperatively(Subject, subjects)
     mapper_registry.map_imperatively(SubjectIdentifier, subject_identifiers)
     mapper_registry.map_imperatively(Programme, programmes)
-    _mapped = True
 
 
 @event.listens_for(Referral, "load")
