@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import jwt
+from cachetools import TLRUCache
 from jwt import PyJWK
 
 from vru_shared import logs
@@ -107,13 +108,41 @@ class KeySet:
 
 
 class TokenVerifier:
-    def __init__(self, keys: KeySet, *, issuer: str, audience: str, leeway_s: int = 5) -> None:
+    """Verifies access tokens, remembering the ones it has verified until they expire.
+
+    A client presents the same token on every call for its lifetime, and checking an EdDSA
+    signature costs more than the rest of a small request; a remembered token is the exact
+    string that was verified, so nothing is taken on trust. (A retired signing key is not a
+    revocation: tokens it signed were valid until their exp whether remembered or not.)"""
+
+    def __init__(
+        self,
+        keys: KeySet,
+        *,
+        issuer: str,
+        audience: str,
+        leeway_s: int = 5,
+        remembered: int = 10_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._leeway_s = leeway_s
+        # token -> (principal, expiry in epoch seconds); forgotten at expiry, least used first when full.
+        self._verified: TLRUCache[str, tuple[Principal, float]] = TLRUCache(
+            maxsize=remembered, ttu=lambda _token, entry, _now: entry[1], timer=clock
+        )
 
     async def verify(self, token: str) -> Principal:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            return remembered[0]
+        principal, expires_at = await self._verify(token)
+        self._verified[token] = (principal, expires_at)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -136,12 +165,14 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"the token is not valid: {exc}") from exc
         try:
-            return Principal(
+            principal = Principal(
                 client_id=str(claims["client_id"]),
                 organisation_id=uuid.UUID(str(claims["org"])),
                 role=Role(claims["role"]),
                 scopes=frozenset(str(claims.get("scope", "")).split()),
                 token_id=str(claims["jti"]),
             )
-        except (KeyError, ValueError) as exc:
+            # Remembered no longer than decode() would accept it: expiry plus the same leeway.
+            return principal, float(claims["exp"]) + self._leeway_s
+        except (KeyError, ValueError, TypeError) as exc:
             raise InvalidToken("the token lacks the platform's claims") from exc

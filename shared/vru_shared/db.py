@@ -14,7 +14,7 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     if is_sqlite(url):
         # Bound values (names, dates of birth) must never reach an error message or a log.
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
@@ -36,9 +36,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True
-    )
+    # A fixed pool: overflow connections are closed as soon as they are returned, so a busy
+    # service would connect and disconnect all the time. No ping before each checkout either (a
+    # round trip per transaction): a connection lost with a restarted server is detected on use,
+    # invalidates the whole pool, and the request gets the retryable 503 of problems.py.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=0, hide_parameters=True)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -165,3 +166,51 @@ async def test_without_any_keys_nothing_can_be_verified():
     source.fail = True
     with pytest.raises(KeysUnavailable):
         await verifier(source).verify(sign(private, "k1"))
+
+
+async def test_a_verified_token_is_remembered_so_its_signature_is_checked_once(monkeypatch):
+    private, jwk = new_key("k1")
+    checks = 0
+    decode = jwt.decode
+
+    def counting_decode(*args, **kwargs):
+        nonlocal checks
+        checks += 1
+        return decode(*args, **kwargs)
+
+    monkeypatch.setattr("vru_shared.auth.jwt.decode", counting_decode)
+    tokens = verifier(Jwks(jwk))
+    token = sign(private, "k1")
+    first, second = await tokens.verify(token), await tokens.verify(token)
+    assert first == second and checks == 1
+
+
+async def test_remembering_a_token_does_not_admit_a_tampered_copy_of_it():
+    private, jwk = new_key("k1")
+    tokens = verifier(Jwks(jwk))
+    token = sign(private, "k1")
+    await tokens.verify(token)
+    header, payload, signature = token.split(".")
+    forged = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    forged["role"] = "administrator"
+    payload = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
+    with pytest.raises(InvalidToken):
+        await tokens.verify(f"{header}.{payload}.{signature}")
+
+
+async def test_a_remembered_token_is_refused_once_it_expires():
+    private, jwk = new_key("k1")
+    tokens = TokenVerifier(KeySet(Jwks(jwk)), issuer=ISSUER, audience=AUDIENCE, leeway_s=0)
+    token = sign(private, "k1", claims(exp=int(time.time()) + 1))
+    await tokens.verify(token)
+    await asyncio.sleep(1.2)
+    with pytest.raises(InvalidToken, match="expired"):
+        await tokens.verify(token)
+
+
+async def test_the_verifier_remembers_a_bounded_number_of_tokens():
+    private, jwk = new_key("k1")
+    tokens = TokenVerifier(KeySet(Jwks(jwk)), issuer=ISSUER, audience=AUDIENCE, remembered=3)
+    for _ in range(10):
+        await tokens.verify(sign(private, "k1"))
+    assert len(tokens._verified) == 3

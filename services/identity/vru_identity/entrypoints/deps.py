@@ -14,13 +14,14 @@ from vru_identity.service_layer.authority import Authority
 from vru_identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 
-def get_uow(request: Request) -> IdentityUnitOfWork:
+# A coroutine: FastAPI would run a plain function in its thread pool, which costs more than it does.
+async def get_uow(request: Request) -> IdentityUnitOfWork:
     uow = runtime_of(request).uow()
     assert isinstance(uow, IdentityUnitOfWork)
     return uow
 
 
-def get_authority(request: Request) -> Authority:
+async def get_authority(request: Request) -> Authority:
     return request.app.state.authority
 
 

@@ -25,13 +25,19 @@ from vru_referrals.service_layer.queries import record_refusal
 from vru_referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 
 
-def get_uow(request: Request) -> ReferralsUnitOfWork:
+def uow_of(request: Request) -> ReferralsUnitOfWork:
     uow = runtime_of(request).uow()
     assert isinstance(uow, ReferralsUnitOfWork)
     return uow
 
 
-def get_pseudonym_keys(request: Request) -> PseudonymKeys:
+# Dependencies are coroutines: FastAPI runs a plain function in its thread pool, a hand-off
+# that costs more than these functions themselves.
+async def get_uow(request: Request) -> ReferralsUnitOfWork:
+    return uow_of(request)
+
+
+async def get_pseudonym_keys(request: Request) -> PseudonymKeys:
     return request.app.state.pseudonym_keys
 
 
@@ -47,13 +53,13 @@ def permitted(scope: str, action: AuditAction, resource_type: str = REFERRAL) ->
             caller = await authenticate(request)
         except Problem as problem:
             if problem.status == 401:
-                await record_refusal(get_uow(request), None, AuditEntry(
+                await record_refusal(uow_of(request), None, AuditEntry(
                     action, resource_type, resource_id, AuditOutcome.DENIED, "no valid access token"))
             raise
         try:
             return await check(caller)
         except Problem:
-            await record_refusal(get_uow(request), caller, AuditEntry(
+            await record_refusal(uow_of(request), caller, AuditEntry(
                 action, resource_type, resource_id, AuditOutcome.DENIED, f"lacks the scope {scope}"))
             raise
 

@@ -55,8 +55,15 @@ async def make_referral(cmd: MakeReferral, uow: ReferralsUnitOfWork, keys: Pseud
         programme = await uow.programmes.get(cmd.programme_id)
         if programme is None:
             raise UnknownProgramme(cmd.programme_id)
-        subject = await link_subject(uow, cmd.identifiers, keys, now)
-        earlier = await uow.referrals.earliest_open(subject.id, programme.id)
+        subject, first_seen = await link_subject(uow, cmd.identifiers, keys, now)
+        if first_seen:
+            # Someone seen for the first time has no earlier referral to duplicate. The mappings
+            # carry no relationships for the ORM to order inserts by, so their subject is written
+            # before the referral that refers to it.
+            earlier = None
+            await uow.session.flush()
+        else:
+            earlier = await uow.referrals.earliest_open(subject.id, programme.id)
         referral = Referral.receive(
             referral_id=uuid.uuid4(),
             programme=programme,

@@ -57,13 +57,15 @@ def subjects_of(found: Sequence[FoundLinks]) -> set[uuid.UUID]:
 
 
 async def link_subject(uow: ReferralsUnitOfWork, identifiers: tuple[Identifier, ...], keys: PseudonymKeys,
-                       now: datetime) -> Subject:
-    """The one subject these identifiers belong to: found, made, or several found and merged.
+                       now: datetime) -> tuple[Subject, bool]:
+    """The one subject these identifiers belong to: found, made, or several found and merged; and
+    whether it was made just now (a young person seen for the first time).
 
     Afterwards each identifier has exactly one link, under the current key, to that subject.
     """
     found = await find_links(uow, identifiers, keys)
-    subjects = await uow.subjects.get_many(subjects_of(found))
+    linked = subjects_of(found)
+    subjects = await uow.subjects.get_many(linked) if linked else ()
     if not subjects:
         subject = Subject.new(key=keys.current, key_version=keys.current_version, now=now)
         uow.subjects.add(subject)
@@ -84,4 +86,4 @@ async def link_subject(uow: ReferralsUnitOfWork, identifiers: tuple[Identifier, 
             uow.subjects.link(SubjectIdentifier(pseudonym=f.pseudonym, subject_id=subject.id,
                                                 identifier_type=f.identifier.type,
                                                 pseudonym_key_version=keys.current_version, linked_at=now))
-    return subject
+    return subject, not subjects
