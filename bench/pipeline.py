@@ -3,8 +3,9 @@ an accepted POST to the outcomes service's projection at half the peak ingestion
 
 Throughput: a backlog of referral-received events is committed to the referrals service's outbox
 in one transaction, and the running platform does the rest: its relay publishes them (confirms,
-persistent) and the interventions and outcomes services consume them (a unit of work and an inbox
-row each, manual ack). The rates come from the platform's own timestamps (the outbox's
+persistent) and the interventions and outcomes services consume them (an inbox row per message, a
+unit of work per batch of what the prefetch has delivered, each message acknowledged by hand once
+its batch commits). The rates come from the platform's own timestamps (the outbox's
 `published_at`, each inbox's `handled_at`), so polling does not blur them.
 
 Lag: referrals are posted through the gateway at a fixed rate; for each, the time the client got

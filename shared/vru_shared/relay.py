@@ -13,8 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vru_shared import logs
-from vru_shared.bus.base import Transport
-from vru_shared.events import Envelope
+from vru_shared.bus.base import StoredEvent, Transport
 from vru_shared.messaging import MessagingTables
 
 log = logs.get(__name__)
@@ -51,7 +50,7 @@ class OutboxRelay:
         async with self._sessions() as session, session.begin():
             rows = (
                 await session.execute(
-                    select(outbox.c.position, outbox.c.envelope)
+                    select(outbox.c.position, outbox.c.event_id, outbox.c.event_type, outbox.c.envelope)
                     .where(outbox.c.published_at.is_(None))
                     .order_by(outbox.c.position)
                     .limit(self._batch_size)
@@ -60,7 +59,8 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            await self._transport.publish([Envelope.model_validate_json(r.envelope) for r in rows])
+            # The stored text is what was validated when it was written: publish it as it is.
+            await self._transport.publish_stored([StoredEvent.of(r.event_id, r.event_type, r.envelope) for r in rows])
             await session.execute(
                 update(outbox)
                 .where(outbox.c.position.in_([r.position for r in rows]))

@@ -3,7 +3,7 @@ Idempotency-Key of the request that asked for it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, Self
 
@@ -17,6 +17,10 @@ from vru_shared.messaging import MessagingTables
 
 class RecordsEvents(Protocol):
     events: list[IntegrationEvent]
+
+
+class LockBusy(RuntimeError):
+    """A unit of work that may not wait for locks found one held (see `serialise_on`)."""
 
 
 class UnitOfWork:
@@ -36,6 +40,10 @@ class UnitOfWork:
         self._on_outbox_commit = on_outbox_commit
         self._emitted: list[IntegrationEvent] = []
         self._handled: list[tuple[Envelope, str]] = []
+        # Events already gathered with the correlation id they were raised under (`seal_events`).
+        self._sealed: list[tuple[IntegrationEvent, str]] = []
+        # Set by the event consumer for a batch of messages (see `serialise_on`).
+        self.lock_without_waiting = False
 
     def start(self, session: AsyncSession) -> None:
         """Create the repositories over the session."""
@@ -48,6 +56,7 @@ class UnitOfWork:
         self.session = self._sessions()
         self._emitted = []
         self._handled = []
+        self._sealed = []
         self.start(self.session)
         return self
 
@@ -56,6 +65,7 @@ class UnitOfWork:
         # so a handler can still read what it loaded after the unit of work ends.
         self._emitted.clear()
         self._handled.clear()
+        self._sealed.clear()
         await self.session.close()
 
     async def serialise_on(self, key: str) -> None:
@@ -64,8 +74,18 @@ class UnitOfWork:
         PostgreSQL takes a transaction-scoped advisory lock; SQLite needs nothing more, since
         its transactions begin immediate and so run one at a time.
         """
-        if self.session.bind.dialect.name == "postgresql":
+        if self.session.bind.dialect.name != "postgresql":
+            return
+        if not self.lock_without_waiting:
             await self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+            return
+        # A batch of messages holds each lock it takes until it commits, in no set order: were it
+        # to wait, it could wait in a circle with a request. It gives up instead, and its messages
+        # are handled one at a time, waiting as usual.
+        taken = await self.session.execute(
+            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
+        if not taken.scalar_one():
+            raise LockBusy(key)
 
     def emit(self, event: IntegrationEvent) -> None:
         """Publish an event when, and only if, this unit of work commits."""
@@ -78,19 +98,44 @@ class UnitOfWork:
         )
         return found.first() is not None
 
+    async def handled_among(self, envelopes: Sequence[Envelope]) -> set[tuple[str, str]]:
+        """The (event id, handler) pairs of these envelopes already in the inbox: one query for a batch."""
+        if not envelopes:
+            return set()
+        inbox = self._tables.inbox
+        found = await self.session.execute(
+            select(inbox.c.event_id, inbox.c.handler).where(inbox.c.event_id.in_({str(e.id) for e in envelopes}))
+        )
+        return {(row.event_id, row.handler) for row in found}
+
     def mark_handled(self, envelope: Envelope, handler: str) -> None:
         self._handled.append((envelope, handler))
 
-    async def commit(self) -> None:
+    def seal_events(self) -> None:
+        """Take the events raised so far under the correlation id now in force.
+
+        A batch of messages runs in one unit of work, each message under its own correlation
+        id; sealing after each keeps every event it caused traceable to it.
+        """
+        events = self._take_events()
+        if events:
+            corr = correlation.current()
+            self._sealed.extend((event, corr) for event in events)
+
+    def _take_events(self) -> list[IntegrationEvent]:
         events = list(self._emitted)
         for aggregate in self.aggregates():
             events.extend(aggregate.events)
             aggregate.events.clear()
         self._emitted.clear()
+        return events
+
+    async def commit(self) -> None:
+        self.seal_events()
+        sealed, self._sealed = self._sealed, []
         now = datetime.now(UTC)
-        if events:
-            corr = correlation.current()
-            envelopes = [Envelope.wrap(e, source=self._source, correlation_id=corr) for e in events]
+        if sealed:
+            envelopes = [Envelope.wrap(e, source=self._source, correlation_id=corr) for e, corr in sealed]
             await self.session.execute(
                 insert(self._tables.outbox),
                 [
@@ -118,10 +163,11 @@ class UnitOfWork:
         await self.session.commit()
         if keyed is not None:
             keyed.recorded = True
-        if events and self._on_outbox_commit is not None:
+        if sealed and self._on_outbox_commit is not None:
             self._on_outbox_commit()
 
     async def rollback(self) -> None:
         self._emitted.clear()
         self._handled.clear()
+        self._sealed.clear()
         await self.session.rollback()

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vru_shared import logs
-from vru_shared.bus.base import DeadLetter, DeliveryPolicy, MessageCallback
+from vru_shared.bus.base import DeadLetter, DeliveryPolicy, MessageCallback, StoredEvent
 from vru_shared.correlation import correlation_id
 from vru_shared.events import Envelope
 from vru_shared.problems import database_unavailable
@@ -57,14 +57,16 @@ class InProcessTransport:
         return self._started
 
     async def publish(self, envelopes: Sequence[Envelope]) -> None:
-        for envelope in envelopes:
-            body = envelope.model_dump_json().encode()
-            targets = [q for q in self._queues.values() if envelope.type in q.event_types]
+        await self.publish_stored([StoredEvent.from_envelope(e) for e in envelopes])
+
+    async def publish_stored(self, events: Sequence[StoredEvent]) -> None:
+        for event in events:
+            targets = [q for q in self._queues.values() if event.type in q.event_types]
             if not targets:
                 # The broker's alternate exchange keeps what routes nowhere; so does this.
-                self.unrouted.append(body)
+                self.unrouted.append(event.body)
             for queue in targets:
-                queue.messages.put_nowait((body, 1))
+                queue.messages.put_nowait((event.body, 1))
 
     async def subscribe(self, service: str, event_types: Sequence[str], callback: MessageCallback) -> None:
         if service in self._queues:
@@ -122,6 +124,7 @@ class InProcessTransport:
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until every queue is empty and idle with no retry pending (tests use this)."""
         async def _idle() -> None:
-            while self._timers or any(q.messages.qsize() or q.in_flight for q in self._queues.values()):
+            # Polled: idleness is a state of several queues and timers, not one event to wait on.
+            while self._timers or any(q.messages.qsize() or q.in_flight for q in self._queues.values()):  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
         await asyncio.wait_for(_idle(), timeout)

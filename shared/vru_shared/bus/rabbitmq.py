@@ -27,7 +27,7 @@ from aio_pika.abc import (
 from pamqp.commands import Basic
 
 from vru_shared import logs
-from vru_shared.bus.base import DeliveryPolicy, MessageCallback, PublishFailed
+from vru_shared.bus.base import BatchCallback, DeliveryPolicy, MessageCallback, PublishFailed, StoredEvent
 from vru_shared.correlation import correlation_id
 from vru_shared.events import Envelope
 from vru_shared.problems import database_unavailable
@@ -61,6 +61,8 @@ class RabbitMqTransport:
         self._consumers: dict[str, tuple[AbstractRobustChannel, AbstractRobustQueue, str]] = {}
         self._subscriptions: dict[str, tuple[tuple[str, ...], MessageCallback]] = {}
         self._in_flight: set[asyncio.Task[None]] = set()
+        # The batch takers of each queue whose callback is a BatchCallback (see _take_batches).
+        self._workers: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self._connection = await aio_pika.connect_robust(self._url, client_properties={"connection_name": "vru"})
@@ -89,6 +91,10 @@ class RabbitMqTransport:
                 log.info("consumer already gone at close", queue=queue.name, error=repr(exc))
         if self._in_flight:
             await asyncio.wait(self._in_flight, timeout=10)
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers.clear()
         if self._connection is not None:
             await self._connection.close()
         self._connection = None
@@ -102,28 +108,33 @@ class RabbitMqTransport:
             and not self._publish_channel.is_closed
         )
 
-    def _message(self, envelope: Envelope) -> aio_pika.Message:
+    def _message(self, event: StoredEvent) -> aio_pika.Message:
         return aio_pika.Message(
-            body=envelope.model_dump_json().encode(),
+            body=event.body,
             content_type=CONTENT_TYPE,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=str(envelope.id),
-            correlation_id=envelope.correlationid,
-            type=envelope.type,
-            timestamp=envelope.time,
+            message_id=event.id,
+            correlation_id=event.correlation_id,
+            type=event.type,
+            timestamp=event.time,
             headers={ATTEMPT_HEADER: 1},
         )
 
     async def publish(self, envelopes: Sequence[Envelope]) -> None:
+        await self.publish_stored([StoredEvent.from_envelope(e) for e in envelopes])
+
+    async def publish_stored(self, events: Sequence[StoredEvent]) -> None:
         if self._exchange is None:
             raise PublishFailed("not connected to the broker")
+        exchange = self._exchange
+        # Gathered, so the broker confirms the batch in one go rather than one round trip each.
         results = await asyncio.gather(
-            *(self._exchange.publish(self._message(e), routing_key=e.type, mandatory=True) for e in envelopes),
+            *(exchange.publish(self._message(e), routing_key=e.type, mandatory=True) for e in events),
             return_exceptions=True,
         )
         failures = [r for r in results if isinstance(r, BaseException) or not isinstance(r, Basic.Ack)]
         if failures:
-            raise PublishFailed(f"{len(failures)} of {len(envelopes)} messages unconfirmed: {failures[0]!r}")
+            raise PublishFailed(f"{len(failures)} of {len(events)} messages unconfirmed: {failures[0]!r}")
 
     def queue_name(self, service: str) -> str:
         return f"{self.prefix}.{service}"
@@ -160,19 +171,99 @@ class RabbitMqTransport:
         )
         await channel.declare_queue(dead_letter_queue(queue), durable=True, arguments=QUORUM)
 
+        batching = isinstance(callback, BatchCallback) and self.policy.batch_limit > 1
+        waiting: asyncio.Queue[tuple[AbstractIncomingMessage, asyncio.Future[None]]] = asyncio.Queue()
+        if batching:
+            self._workers.extend(
+                asyncio.create_task(self._take_batches(channel, queue, waiting, callback), name=f"batches-{queue}-{n}")
+                for n in range(self.policy.batch_takers)
+            )
+
         async def on_message(message: AbstractIncomingMessage) -> None:
             task = asyncio.current_task()
             if task is not None:
                 self._in_flight.add(task)
             try:
-                await self._deliver(channel, queue, message, callback)
+                if batching:
+                    # Handed to the queue's batch takers; this task lasts until the message is
+                    # settled, so that closing waits for it as for any other delivery.
+                    settled = asyncio.get_running_loop().create_future()
+                    waiting.put_nowait((message, settled))
+                    await settled
+                else:
+                    await self._deliver(channel, queue, message, callback)
             finally:
                 if task is not None:
                     self._in_flight.discard(task)
 
         tag = await main.consume(on_message, no_ack=False)
         self._consumers[queue] = (channel, main, tag)
-        log.info("consuming", queue=queue, event_types=list(event_types))
+        log.info("consuming", queue=queue, event_types=list(event_types), batch_limit=self.policy.batch_limit
+                 if batching else 1)
+
+    async def _take_batches(
+        self,
+        channel: AbstractRobustChannel,
+        queue: str,
+        waiting: asyncio.Queue[tuple[AbstractIncomingMessage, asyncio.Future[None]]],
+        callback: BatchCallback,
+    ) -> None:
+        """Handle whatever the prefetch has delivered so far in one go: one message when they come
+        one at a time (no waiting for company, so no added latency), many when they queue up."""
+        limit = self.policy.batch_limit
+        while True:
+            batch = [await waiting.get()]
+            while len(batch) < limit and not waiting.empty():
+                batch.append(waiting.get_nowait())
+            try:
+                await self._deliver_batch(channel, queue, [message for message, _ in batch], callback)
+            except Exception as exc:  # noqa: BLE001 - the taker must go on; as a message whose
+                # handling raised used to, the unsettled ones wait unacknowledged for their channel
+                # to close, and the broker then delivers them again.
+                log.error("batch not settled; left unacknowledged", queue=queue, error=repr(exc))
+            finally:
+                for _, settled in batch:
+                    if not settled.done():
+                        settled.set_result(None)
+
+    async def _deliver_batch(
+        self,
+        channel: AbstractRobustChannel,
+        queue: str,
+        messages: Sequence[AbstractIncomingMessage],
+        callback: BatchCallback,
+    ) -> None:
+        readable: list[tuple[AbstractIncomingMessage, Envelope]] = []
+        for message in messages:
+            envelope = await self._read(channel, queue, message)
+            if envelope is not None:
+                readable.append((message, envelope))
+        if len(readable) > 1:
+            try:
+                await callback.handle_batch([envelope for _, envelope in readable])
+            except Exception as exc:  # noqa: BLE001 - nothing was committed; each is tried alone
+                log.info("batch failed; handling its messages one at a time", queue=queue, size=len(readable),
+                         error=repr(exc)[:300])
+            else:
+                for message, _ in readable:
+                    await self._ack(message)
+                return
+        for message, envelope in readable:
+            await self._handle(channel, queue, message, envelope, callback)
+
+    @staticmethod
+    def _attempt(message: AbstractIncomingMessage) -> int:
+        return int((message.headers or {}).get(ATTEMPT_HEADER, 1) or 1)
+
+    async def _read(
+        self, channel: AbstractRobustChannel, queue: str, message: AbstractIncomingMessage
+    ) -> Envelope | None:
+        """The message's envelope, or None once an unreadable message is dead-lettered."""
+        try:
+            return Envelope.model_validate_json(message.body)
+        except ValueError as exc:
+            await self._settle(channel, queue, message, self._attempt(message), f"unreadable: {exc}", final=True)
+            return None
 
     async def _deliver(
         self,
@@ -181,12 +272,19 @@ class RabbitMqTransport:
         message: AbstractIncomingMessage,
         callback: MessageCallback,
     ) -> None:
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1) or 1)
-        try:
-            envelope = Envelope.model_validate_json(message.body)
-        except ValueError as exc:
-            await self._settle(channel, queue, message, attempt, f"unreadable: {exc}", final=True)
-            return
+        envelope = await self._read(channel, queue, message)
+        if envelope is not None:
+            await self._handle(channel, queue, message, envelope, callback)
+
+    async def _handle(
+        self,
+        channel: AbstractRobustChannel,
+        queue: str,
+        message: AbstractIncomingMessage,
+        envelope: Envelope,
+        callback: MessageCallback,
+    ) -> None:
+        attempt = self._attempt(message)
         token = correlation_id.set(envelope.correlationid)
         try:
             await callback(envelope)
