@@ -157,7 +157,8 @@ async def main(argv: list[str] | None = None) -> int:
         "parameters": {key: value for key, value in vars(scale).items()},
         "platform_settings": {"VRU_RATE_LIMIT": platform.RATE_LIMIT,
                               "VRU_UPSTREAM_TIMEOUT_S": platform.UPSTREAM_TIMEOUT_S,
-                              "other": "defaults (INFO logs, pool 10+10, prefetch 32, relay batch 200)"},
+                              "other": "defaults (INFO logs, a fixed pool of 20 per service, prefetch 32, "
+                                       "up to 16 messages per consumer transaction, relay batch 200)"},
         "items": arguments.items,
         "summary": report.summary(found),
         "measurements": measurements,

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from typing import Any
 
 import asyncpg
 
+from bench import cpu
 from bench import deployment as platform
 from bench.load import REPOSITORY, measure
 from bench.scales import Scale
@@ -28,8 +30,15 @@ def post_spec(url: str, deployment: platform.Deployment, scale: Scale, **mode: A
 async def run(deployment: platform.Deployment, scale: Scale, work_dir: str, sampler: Any) -> dict[str, Any]:
     sampler.phase = "ingestion_saturated"
     closed = {"mode": "closed", "concurrency": scale.concurrency}
+    supervisor = deployment.platform.process.pid
+    referred_before = await _count(deployment, "referrals", "SELECT count(*) FROM referrals")
+    cpu_before = cpu.snapshot(supervisor, deployment.databases)
     through_gateway = await measure(post_spec(deployment.gateway + "/v1/referrals", deployment, scale, **closed),
                                     work_dir=work_dir)
+    # The consumers finish after the last answer: their share is counted once they have.
+    await _settled(deployment)
+    cpu_after = cpu.snapshot(supervisor, deployment.databases)
+    referred = await _count(deployment, "referrals", "SELECT count(*) FROM referrals") - referred_before
     sampler.phase = "ceilings"
     fastapi_ceiling = await _raw_fastapi(deployment, scale, work_dir, closed)
     row_bytes = await _referral_row_bytes(deployment)
@@ -44,7 +53,34 @@ async def run(deployment: platform.Deployment, scale: Scale, work_dir: str, samp
         "p99_ms": through_gateway["latency"]["p99_ms"],
         "ratio_to_raw_fastapi": ratio(rate, fastapi_ceiling["throughput_per_s"]),
         "ratio_to_raw_postgres": ratio(rate, postgres_ceiling["throughput_per_s"]),
+        # Everything one referral cost, by process, until its events were handled downstream.
+        "cpu_ms_per_referral": cpu.per_request(cpu_before, cpu_after, referred),
+        "referrals_made": referred,
     }
+
+
+async def _count(deployment: platform.Deployment, service: str, sql: str) -> int:
+    connection = await asyncpg.connect(deployment.dsn(service))
+    try:
+        return int(await connection.fetchval(sql))
+    finally:
+        await connection.close()
+
+
+async def _settled(deployment: platform.Deployment, timeout_s: float = 120) -> None:
+    """Until the outbox is published and the consumers' inboxes have stopped growing for a second."""
+    deadline = time.monotonic() + timeout_s
+    last: tuple[int, ...] | None = None
+    while time.monotonic() < deadline:
+        now = (
+            await _count(deployment, "referrals", "SELECT count(*) FROM outbox WHERE published_at IS NULL"),
+            await _count(deployment, "interventions", "SELECT count(*) FROM inbox"),
+            await _count(deployment, "outcomes", "SELECT count(*) FROM inbox"),
+        )
+        if now[0] == 0 and now == last:
+            return
+        last = now
+        await asyncio.sleep(1)
 
 
 async def _raw_fastapi(deployment: platform.Deployment, scale: Scale, work_dir: str,

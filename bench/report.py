@@ -59,6 +59,8 @@ def lines(measurements: dict[str, Any]) -> list[Line]:
             _line("2 raw PostgreSQL ceiling (INSERT per transaction)",
                   _get(ingestion, "raw_postgres", "throughput_per_s"), "/s"),
         ]
+        for process, ms in (ingestion.get("cpu_ms_per_referral") or {}).items():
+            found.append(_line(f"2 CPU per referral: {process}", ms, "ms"))
     pipeline = measurements.get("pipeline")
     if pipeline:
         found += [
