@@ -226,7 +226,14 @@ async def load(dsn: str, data: NationalData) -> dict[str, Any]:
                                                columns=OUTCOME_COLUMNS)
         timings["outcome_records_s"] = round(time.perf_counter() - began, 1)
         began = time.perf_counter()
-        for table in ("programmes", "referrals", "cohort", "outcome_records"):
+        # The metric facts, as the outcomes service's handlers would have kept them (its own SQL).
+        from vru_outcomes.adapters import metric_facts, metric_summary
+
+        for statement in [*metric_facts.backfill_postgres(), *metric_summary.build_postgres()]:
+            await connection.execute(statement, timeout=None)
+        timings["metric_facts_s"] = round(time.perf_counter() - began, 1)
+        began = time.perf_counter()
+        for table in ("programmes", "referrals", "cohort", "outcome_records", "metric_summary"):
             await connection.execute(f"VACUUM ANALYZE {table}")
         timings["vacuum_analyze_s"] = round(time.perf_counter() - began, 1)
         counts = {table: await connection.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608 - our table names

@@ -46,20 +46,14 @@ TRANSIENT_RETRIES = 30
 _FY = "EXTRACT(YEAR FROM {d} - INTERVAL '3 months')::int"
 _Q = "EXTRACT(QUARTER FROM {d} - INTERVAL '3 months')::int"
 
+# Over the same tables as the service, with the facts it keeps on them (see metric_facts).
 HAND_SQL = {
     "ete.in_ete_at_latest": f"""
-        WITH latest AS (
-            SELECT DISTINCT ON (o.enrolment_id) o.enrolment_id, o.status
-            FROM outcome_records o
-            WHERE o.domain = 'ete' AND o.validation = 'valid'
-              AND o.enrolment_id IN (SELECT enrolment_id FROM cohort WHERE start_date >= $1 AND start_date < $2)
-            ORDER BY o.enrolment_id, o.observed_on DESC, o.recorded_at DESC, o.id DESC
-        )
         SELECT c.programme_id, {_FY.format(d='c.start_date')} AS financial_year,
                {_Q.format(d='c.start_date')} AS quarter,
-               count(*) FILTER (WHERE l.status IN ('education', 'employment', 'training')) AS numerator,
-               count(l.enrolment_id) AS denominator
-        FROM cohort c LEFT JOIN latest l ON l.enrolment_id = c.enrolment_id
+               count(*) FILTER (WHERE c.ete_latest IN ('education', 'employment', 'training')) AS numerator,
+               count(c.ete_latest) AS denominator
+        FROM cohort c
         WHERE c.start_date >= $1 AND c.start_date < $2
         GROUP BY 1, 2, 3""",  # noqa: S608 - built from the constant fragments above
     "funnel.enrolled": f"""

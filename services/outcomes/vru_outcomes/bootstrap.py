@@ -9,6 +9,7 @@ from vru_shared.service import ServiceSpec
 
 from vru_outcomes.adapters import orm
 from vru_outcomes.entrypoints import metrics, outcomes
+from vru_outcomes.service_layer.duties import recount_stale_metrics
 from vru_outcomes.service_layer.handlers import SUBSCRIPTIONS
 from vru_outcomes.service_layer.unit_of_work import OutcomesUnitOfWork
 
@@ -24,4 +25,5 @@ SPEC = ServiceSpec(
     routers=[outcomes.router, metrics.router, audit_router("outcomes", orm.audit_trail)],
     subscriptions=SUBSCRIPTIONS,
     start_mappers=orm.start_mappers,
+    background=(recount_stale_metrics,),
 )

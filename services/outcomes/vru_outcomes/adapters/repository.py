@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +65,11 @@ class Cohort:
             return set()
         query = select(CohortMember.enrolment_id).where(CohortMember.enrolment_id.in_(set(enrolment_ids)))
         return set((await self._session.execute(query)).scalars())
+
+    async def first_contact_of(self, referral_id: uuid.UUID) -> datetime | None:
+        """The earliest contact on any enrolment of the referral."""
+        query = select(func.min(CohortMember.first_contact_at)).where(CohortMember.referral_id == referral_id)
+        return (await self._session.execute(query)).scalar()
 
     async def of_subject(self, pseudonym: str) -> Sequence[CohortMember]:
         query = select(CohortMember).where(CohortMember.subject_pseudonym == pseudonym)

@@ -178,12 +178,20 @@ def _add_up(key: tuple[str, ...], parts: Iterable[_Entry]) -> _Entry:
     return _Entry(key, sum(p.numerator for p in parts), sum(p.denominator for p in parts))
 
 
+def _by_value(entries: list[_Entry], dimension: int) -> dict[str, list[_Entry]]:
+    """The entries of each value of a dimension, values in the order they first appear."""
+    groups: dict[str, list[_Entry]] = {}
+    for entry in entries:
+        groups.setdefault(entry.key[dimension], []).append(entry)
+    return groups
+
+
 def _margins(entries: list[_Entry], dimensions: int) -> list[_Entry]:
     margins = []
     for dimension in range(dimensions):
-        for value in dict.fromkeys(entry.key[dimension] for entry in entries):
+        for value, parts in _by_value(entries, dimension).items():
             key = tuple(value if d == dimension else ALL for d in range(dimensions))
-            margins.append(_add_up(key, (e for e in entries if e.key[dimension] == value)))
+            margins.append(_add_up(key, parts))
     return margins
 
 
@@ -195,8 +203,9 @@ def _sums(entries: list[_Entry], margins: list[_Entry], total: _Entry, dimension
     sums = []
     for dimension in range(dimensions):
         of_dimension = [m for m in margins if m.key[dimension] != ALL]
+        parts = _by_value(entries, dimension)
         for margin in of_dimension:
-            sums.append(_Sum([e for e in entries if e.key[dimension] == margin.key[dimension]], margin))
+            sums.append(_Sum(parts[margin.key[dimension]], margin))
         sums.append(_Sum(of_dimension, total))
     return sums
 

@@ -17,6 +17,8 @@ from enum import StrEnum
 # Periods are UK calendar months and financial years, so a referral's day is its day in England.
 from vru_shared.uk_time import UK, uk_date  # noqa: E402,F401 - re-exported for the metric queries
 
+from vru_outcomes.domain import reoffending, timings
+
 
 @dataclass(eq=False)
 class ProgrammeRecord:
@@ -65,6 +67,14 @@ class CohortMember:
     end_date: date | None = None
     exit_reason: str | None = None
     first_contact_at: datetime | None = None
+    # The ends of the MoJ follow-up year and waiting period from the start (the index date): kept
+    # so the database can apply the measure's window without calendar arithmetic of its own.
+    follow_up_end: date | None = None
+    waiting_end: date | None = None
+
+    def __post_init__(self) -> None:
+        self.follow_up_end = self.follow_up_end or reoffending.follow_up_end(self.start_date)
+        self.waiting_end = self.waiting_end or reoffending.waiting_end(self.start_date)
 
     @property
     def erased(self) -> bool:
@@ -135,6 +145,25 @@ class ReferralRecord:
     enrolment_id: uuid.UUID | None = None
     closed_at: datetime | None = None
     close_reason: str | None = None
+    # Each reachable-moment timing in hours (domain.timings), kept current by retime.
+    hours_index_to_referral: float | None = None
+    hours_referral_to_decision: float | None = None
+    hours_referral_to_first_contact: float | None = None
+
+    def retime(self, first_contact_at: datetime | None) -> None:
+        """Work the timings out again from the moments known now; the first contact is the
+        earliest on any of the referral's enrolments, which the cohort holds."""
+        moments = {
+            "index_event_at": self.index_event_at,
+            "referred_at": self.referred_at,
+            "accepted_at": self.accepted_at,
+            "declined_at": self.declined_at,
+            "enrolled_at": self.enrolled_at,
+            "first_contact_at": first_contact_at,
+        }
+        self.hours_index_to_referral = timings.hours("index_to_referral", moments)
+        self.hours_referral_to_decision = timings.hours("referral_to_decision", moments)
+        self.hours_referral_to_first_contact = timings.hours("referral_to_first_contact", moments)
 
     def received(
         self,

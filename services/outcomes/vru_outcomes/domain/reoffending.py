@@ -66,6 +66,19 @@ class ReoffendingSummary:
     frequency_per_reoffender: float | None  # reoffences / reoffenders
 
 
+def summary_of(cohort: int, reoffenders: int, reoffences: int, provisional: bool) -> ReoffendingSummary:
+    """The figures of a cohort from its counts (added up cell by cell: every count here adds up)."""
+    return ReoffendingSummary(
+        cohort=cohort,
+        reoffenders=reoffenders,
+        reoffences=reoffences,
+        provisional=provisional,
+        binary_rate=reoffenders / cohort if cohort else None,
+        frequency_per_member=reoffences / cohort if cohort else None,
+        frequency_per_reoffender=reoffences / reoffenders if reoffenders else None,
+    )
+
+
 Offence = tuple[date, date]  # (offence date, date proven by conviction or caution)
 
 
@@ -86,13 +99,4 @@ def summarise(members: Sequence[tuple[date, Sequence[Offence]]], as_of: date) ->
         reoffences += counted
         reoffenders += counted > 0
         provisional = provisional or not is_final(index_date, as_of)
-    cohort = len(members)
-    return ReoffendingSummary(
-        cohort=cohort,
-        reoffenders=reoffenders,
-        reoffences=reoffences,
-        provisional=provisional,
-        binary_rate=reoffenders / cohort if cohort else None,
-        frequency_per_member=reoffences / cohort if cohort else None,
-        frequency_per_reoffender=reoffences / reoffenders if reoffenders else None,
-    )
+    return summary_of(len(members), reoffenders, reoffences, provisional)

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from vru_outcomes.domain import reoffending
 from vru_outcomes.domain.disclosure import ALL, Cell, DisclosurePolicy, ProtectedCell, ProtectedTable, protect
 from vru_outcomes.domain.distribution import median, percentile
-from vru_outcomes.domain.metric_query import MetricQuery
+from vru_outcomes.domain.metric_query import PERIOD, MetricQuery
 from vru_outcomes.domain.statistics import wilson_interval
-from vru_outcomes.domain.tabulation import Key, Row, group_of, tabulate
+from vru_outcomes.domain.tabulation import Key, Row, group_of, tabulate, totals
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,13 @@ class Timed(Row):
 
 
 @dataclass(frozen=True)
-class Member(Row):
-    """A cohort member: `day` is the index date; offences are (offence date, proven date)."""
+class Reoffended(Row):
+    """A cell's proven reoffending counts as known on the query's as_of, from the database."""
 
-    offences: tuple[tuple[date, date], ...]
+    cohort: int
+    reoffenders: int
+    reoffences: int
+    provisional: int  # members whose waiting period is not over on as_of
 
 
 @dataclass(frozen=True)
@@ -126,17 +128,37 @@ def proportion_table(rows: Sequence[Counted], query: MetricQuery) -> MetricTable
 # --- reoffending -------------------------------------------------------------------------------
 
 
-def _add_member(members: list[tuple[date, Sequence[tuple[date, date]]]], row: Member) -> None:
-    assert row.day is not None
-    members.append((row.day, row.offences))
+@dataclass
+class _Reoffending:
+    cohort: int = 0
+    reoffenders: int = 0
+    reoffences: int = 0
+    provisional: int = 0
 
 
-def reoffending_table(rows: Sequence[Member], query: MetricQuery, *, frequency: bool) -> MetricTable:
+def _add_reoffended(counts: _Reoffending, row: Reoffended) -> None:
+    counts.cohort += row.cohort
+    counts.reoffenders += row.reoffenders
+    counts.reoffences += row.reoffences
+    counts.provisional += row.provisional
+
+
+def _merge_reoffending(counts: _Reoffending, more: _Reoffending) -> None:
+    counts.cohort += more.cohort
+    counts.reoffenders += more.reoffenders
+    counts.reoffences += more.reoffences
+    counts.provisional += more.provisional
+
+
+def reoffending_table(rows: Sequence[Reoffended], query: MetricQuery, *, frequency: bool) -> MetricTable:
     assert query.as_of is not None
-    table = tabulate(rows, query, list, _add_member)
+    table = tabulate(rows, query, _Reoffending, _add_reoffended)
+
+    added = totals(table, _Reoffending, _merge_reoffending)
 
     def summary(key: Key) -> reoffending.ReoffendingSummary:
-        return reoffending.summarise([m for members in table.matching(key) for m in members], query.as_of)
+        counts = added.get(key) or _Reoffending()
+        return reoffending.summary_of(counts.cohort, counts.reoffenders, counts.reoffences, counts.provisional > 0)
 
     summaries = {key: summary(key) for key in table.keys}
     cells = [Cell(key, s.reoffenders, s.cohort) for key, s in summaries.items()]
@@ -174,17 +196,47 @@ def reoffending_table(rows: Sequence[Member], query: MetricQuery, *, frequency: 
 # --- durations ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Spread:
+    """A timing's n, median and 90th percentile over a cell, a margin or the total."""
+
+    n: int
+    median: float | None
+    p90: float | None
+
+
 def _add_hours(hours: list[float], row: Timed) -> None:
     hours.append(row.hours)
 
 
-def duration_table(rows: Sequence[Timed], query: MetricQuery) -> MetricTable:
+def spreads_of(rows: Sequence[Timed], query: MetricQuery) -> dict[Key, Spread]:
+    """Every cell's, margin's and the total's spread from each referral's hours (where the database
+    cannot work out percentiles itself)."""
     table = tabulate(rows, query, list, _add_hours)
-    cells = [Cell(key, len(hours), len(hours)) for key, hours in table.cells.items()]
-    protected = protect(cells, len(query.group_by), query.policy)
+    added = totals(table, list, list.extend)
+    if not table.keys:
+        added[(ALL,) * len(query.group_by)] = []
+    return {key: Spread(n=len(hours), median=median(hours), p90=percentile(hours, 90)) for key, hours in added.items()}
+
+
+def _row_of(key: Key, n: int, query: MetricQuery) -> Counted:
+    """A cell of a finished key as a row: tabulation puts it back under the same key."""
+    if PERIOD not in query.group_by:
+        return Counted(values=key, day=None, numerator=n, denominator=n)
+    position = query.group_by.index(PERIOD)
+    return Counted(values=key[:position] + key[position + 1 :], day=key[position], numerator=n, denominator=n)
+
+
+def duration_table(spreads: dict[Key, Spread], query: MetricQuery) -> MetricTable:
+    """The table from each cell's, margin's and the total's spread; cells with no referral are zero."""
+    rows = [_row_of(key, spread.n, query) for key, spread in spreads.items() if ALL not in key]
+    table = tabulate(rows, query, _Counts, _add_counts)
+    protected = protect([Cell(key, c.numerator, c.numerator) for key, c in table.cells.items()],
+                        len(query.group_by), query.policy)
+    nothing = Spread(n=0, median=None, p90=None)
 
     def result(p: ProtectedCell) -> ResultCell:
-        hours = [h for values in table.matching(p.key) for h in values]
+        spread = spreads.get(p.key, nothing)
         return ResultCell(
             group=group_of(p.key, query.group_by),
             numerator=None,
@@ -195,8 +247,8 @@ def duration_table(rows: Sequence[Timed], query: MetricQuery) -> MetricTable:
             suppressed=p.suppressed,
             reason=p.reason,
             n=p.numerator,
-            median=None if p.suppressed else median(hours),
-            p90=None if p.suppressed else percentile(hours, 90),
+            median=None if p.suppressed else spread.median,
+            p90=None if p.suppressed else spread.p90,
         )
 
     return MetricTable(

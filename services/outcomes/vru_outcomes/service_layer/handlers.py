@@ -23,7 +23,8 @@ from vru_shared.contracts.referrals import (
     SubjectErased,
 )
 
-from vru_outcomes.domain.projections import CohortMember, ProgrammeRecord
+from vru_outcomes.adapters import metric_facts, metric_summary
+from vru_outcomes.domain.projections import CohortMember, ProgrammeRecord, ReferralRecord
 from vru_outcomes.service_layer.erasure import erase_subject, forget_if_erased
 from vru_outcomes.service_layer.unit_of_work import OutcomesUnitOfWork
 
@@ -44,8 +45,18 @@ async def update_programme(event: ProgrammeCreated | ProgrammeUpdated, uow: Outc
     programme.name, programme.provider, programme.tier = event.name, event.provider, event.tier
     programme.provider_organisation_id = event.provider_organisation_id
     # Records of enrolments on the programme waited for its provider to be known.
+    checked = []
     for record, member in await uow.outcomes.pending_in(event.programme_id):
         record.validate_on_arrival(member, provider_organisation_id=event.provider_organisation_id)
+        checked.append(member.enrolment_id)
+    await metric_facts.refresh(uow.session, checked)
+
+
+async def _retime(referral: ReferralRecord, uow: OutcomesUnitOfWork, *, attributes: bool = False) -> None:
+    """The referral's timings, from its moments and the first contact on its enrolments; and its
+    metric counts (with its enrolments', when its attributes arrived) marked for recounting."""
+    referral.retime(await uow.cohort.first_contact_of(referral.referral_id))
+    await metric_summary.mark_referrals(uow.session, [referral.referral_id], with_members=attributes)
 
 
 # --- projections of referrals ------------------------------------------------------------------
@@ -64,31 +75,37 @@ async def referral_received(event: ReferralReceived, uow: OutcomesUnitOfWork) ->
         index_event_at=event.index_event_at,
         received_at=event.received_at,
     )
+    await _retime(referral, uow, attributes=True)
 
 
 async def referral_accepted(event: ReferralAccepted, uow: OutcomesUnitOfWork) -> None:
     referral = await uow.referrals.get_or_placeholder(event.referral_id, event.programme_id)
     referral.accepted(event.decided_at)
+    await _retime(referral, uow)
 
 
 async def referral_declined(event: ReferralDeclined, uow: OutcomesUnitOfWork) -> None:
     referral = await uow.referrals.get_or_placeholder(event.referral_id, event.programme_id)
     referral.declined(event.decided_at, event.reason)
+    await _retime(referral, uow)
 
 
 async def referral_withdrawn(event: ReferralWithdrawn, uow: OutcomesUnitOfWork) -> None:
     referral = await uow.referrals.get_or_placeholder(event.referral_id, event.programme_id)
     referral.withdrawn(event.withdrawn_at, event.reason)
+    await _retime(referral, uow)
 
 
 async def referral_enrolled(event: ReferralEnrolled, uow: OutcomesUnitOfWork) -> None:
     referral = await uow.referrals.get_or_placeholder(event.referral_id, event.programme_id)
     referral.enrolled(event.enrolled_at, event.enrolment_id)
+    await _retime(referral, uow)
 
 
 async def referral_closed(event: ReferralClosed, uow: OutcomesUnitOfWork) -> None:
     referral = await uow.referrals.get_or_placeholder(event.referral_id, event.programme_id)
     referral.closed(event.closed_at, event.reason)
+    await _retime(referral, uow)
 
 
 # --- projection of the cohort ------------------------------------------------------------------
@@ -109,12 +126,17 @@ async def join_cohort(event: EnrolmentStarted, uow: OutcomesUnitOfWork) -> None:
     )
     await forget_if_erased(member, event.subject_pseudonym, uow)
     uow.cohort.add(member)
+    # A new member of its month's cohort, and an enrolled referral.
+    await uow.session.flush()
+    await metric_summary.mark_members(uow.session, [member.enrolment_id])
+    await metric_summary.mark_referrals(uow.session, [member.referral_id], with_members=False)
     provider = await uow.programmes.provider_of(event.programme_id)
     if provider is None:
         # The programme's own event is still on its way: its arrival checks the pending records.
         return
     for record in await uow.outcomes.pending_for(event.enrolment_id):
         record.validate_on_arrival(member, provider_organisation_id=provider)
+    await metric_facts.refresh(uow.session, [member.enrolment_id])
 
 
 async def _member(enrolment_id: uuid.UUID, uow: OutcomesUnitOfWork, what: str) -> CohortMember:
@@ -126,11 +148,18 @@ async def _member(enrolment_id: uuid.UUID, uow: OutcomesUnitOfWork, what: str) -
 
 
 async def contact_recorded(event: ContactRecorded, uow: OutcomesUnitOfWork) -> None:
-    (await _member(event.enrolment_id, uow, "a contact")).contacted(event.contact_at)
+    member = await _member(event.enrolment_id, uow, "a contact")
+    member.contacted(event.contact_at)
+    referral = await uow.referrals.get(member.referral_id)
+    if referral is not None:
+        await _retime(referral, uow)
 
 
 async def leave_cohort(event: EnrolmentEnded, uow: OutcomesUnitOfWork) -> None:
-    (await _member(event.enrolment_id, uow, "ended")).ended(event.end_date, event.exit_reason)
+    member = await _member(event.enrolment_id, uow, "ended")
+    member.ended(event.end_date, event.exit_reason)
+    # A completed enrolment counts for its referral.
+    await metric_summary.mark_referrals(uow.session, [member.referral_id], with_members=False)
 
 
 SUBSCRIPTIONS = {

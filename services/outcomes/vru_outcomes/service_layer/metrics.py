@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from vru_shared.auth import Principal
 
-from vru_outcomes.adapters import metric_queries
+from vru_outcomes.adapters import metric_queries, metric_summary
 from vru_outcomes.domain import results
 from vru_outcomes.domain.catalogue import MetricKind
 from vru_outcomes.domain.metric_access import access_for
@@ -43,10 +43,15 @@ async def answer(query: MetricQuery, caller: Principal, uow: OutcomesUnitOfWork)
     async with uow:
         if access_for(caller.role).own_programmes_only:
             query = query.within_programmes(await uow.programmes.run_by(caller.organisation_id))
-        rows = await metric_queries.FETCHERS[query.metric.id](uow.session, query)
+        if metric_summary.answers(query):
+            rows = await metric_summary.rows(uow.session, query)
+        else:
+            rows = await metric_queries.FETCHERS[query.metric.id](uow.session, query)
         table = _tabulate(query, rows)
         labels = {}
         if PROGRAMME in query.group_by:
             ids = {cell.group[PROGRAMME] for cell in [*table.cells, *table.margins]}
             labels[PROGRAMME] = await metric_queries.programme_names(uow.session, ids)
+        # Keys of the summary recomputed on the way are kept for the next read.
+        await uow.commit()
     return MetricAnswer(query=query, table=table, labels=labels, generated_at=datetime.now(UTC))

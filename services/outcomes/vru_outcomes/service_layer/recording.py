@@ -14,6 +14,7 @@ from datetime import date
 from vru_shared.audit import AuditAction, AuditEntry, AuditOutcome
 from vru_shared.auth import Principal
 
+from vru_outcomes.adapters import metric_facts
 from vru_outcomes.domain.model import (
     AccommodationStatus,
     Disposal,
@@ -113,6 +114,8 @@ async def record_outcome(
         # enrolment is not known: both are checked when the missing event arrives.
         record = _new_record(cmd, member if provider is not None else None, caller.organisation_id)
         uow.outcomes.add(record)
+        if member is not None:
+            await metric_facts.refresh(uow.session, [member.enrolment_id])
         await uow.audit(caller, AuditEntry(AuditAction.CREATE, OUTCOME_RECORD, str(record.id), AuditOutcome.ALLOWED,
                                            f"{record.domain.value}, {record.validation.value}"))
         await uow.commit()

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, FromClause, Select, false, or_, select
+from sqlalchemy import ColumnElement, FromClause, Select, case, false, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vru_outcomes.adapters.orm import cohort, programmes, referrals
@@ -36,17 +36,19 @@ class Frame:
         return Frame(self.source, {**self.columns, REASON: column}, self.day)
 
     def select(self, query: MetricQuery, *measures: ColumnElement, grouped: bool) -> Select:
-        """The dimension columns, the day when grouping by period, then the measures; filtered to
-        the range and the filters, and grouped by those columns when `grouped`."""
+        """The dimension columns, the period's label (as `day`) when grouping by period, then the
+        measures; filtered to the range and the filters, and grouped by those columns when `grouped`.
+        The database folds days into periods, so a table's rows are its cells, not its days."""
         keys = [self.columns[d].label(f"dim_{d}") for d in query.grouped_dimensions]
-        day = [self.day.label("day")] if PERIOD in query.group_by else []
+        day = [period_label(self.day, query).label("day")] if PERIOD in query.group_by else []
         statement = (
             select(*keys, *day, *measures)
             .select_from(self.source)
             .where(self.day >= query.start, self.day < query.end, *self.conditions(query))
         )
         if grouped:
-            by_day = [self.day] if day else []
+            # By the output name: the CASE repeated would carry other parameters than the SELECT's.
+            by_day = [literal_column("day")] if day else []
             statement = statement.group_by(*[self.columns[d] for d in query.grouped_dimensions], *by_day)
         return statement
 
@@ -62,6 +64,14 @@ class Frame:
                 parts.append(column.is_(None))
             found.append(or_(*parts) if parts else false())
         return found
+
+
+def period_label(day: ColumnElement, query: MetricQuery) -> ColumnElement[str]:
+    """The label of the query's period holding the day (a day of the range: the WHERE keeps to it)."""
+    periods = query.periods()
+    if len(periods) == 1:
+        return literal(periods[0].label)
+    return case(*[(day < p.end, literal(p.label)) for p in periods[:-1]], else_=literal(periods[-1].label))
 
 
 def _typed(dimension: str, values: Sequence[str]) -> list:

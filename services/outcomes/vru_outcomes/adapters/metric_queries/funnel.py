@@ -25,9 +25,14 @@ _STAGES = {
 }
 
 
+def reached_condition(stage: str) -> ColumnElement[bool]:
+    """Whether a referral (of the referrals table) reached the stage."""
+    return _STAGES[stage]()
+
+
 async def reached(session: AsyncSession, query: MetricQuery, stage: str) -> list[Counted]:
     """Referrals that reached the stage, over all referred."""
-    reached_stage = case((_STAGES[stage](), 1), else_=0)
+    reached_stage = case((reached_condition(stage), 1), else_=0)
     statement = referred().select(query, func.sum(reached_stage), func.count(), grouped=True)
     return await counted(session, statement, query)
 

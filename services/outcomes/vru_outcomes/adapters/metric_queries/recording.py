@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import ColumnElement, and_, case, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vru_outcomes.adapters.metric_queries.frames import counted, referred
@@ -11,7 +11,10 @@ from vru_outcomes.domain.metric_query import MetricQuery
 from vru_outcomes.domain.results import Counted
 
 
+def stated() -> ColumnElement[bool]:
+    return and_(referrals.c.ethnicity.is_not(None), referrals.c.ethnicity_group != "not_stated")
+
+
 async def ethnicity_stated(session: AsyncSession, query: MetricQuery) -> list[Counted]:
-    stated = and_(referrals.c.ethnicity.is_not(None), referrals.c.ethnicity_group != "not_stated")
-    statement = referred().select(query, func.sum(case((stated, 1), else_=0)), func.count(), grouped=True)
+    statement = referred().select(query, func.sum(case((stated(), 1), else_=0)), func.count(), grouped=True)
     return await counted(session, statement, query)

@@ -1,65 +1,68 @@
-"""Reachable-moment timings: each referral's elapsed hours, loaded for the period and summarised in Python."""
+"""Reachable-moment timings: each referral's hours are a fact on its row (domain.timings), and the
+n, median and 90th percentile of every cell, margin and the total are worked out by PostgreSQL in
+one statement (GROUPING SETS, percentile_cont: the same type-7 interpolation as
+domain.distribution). Other databases (SQLite, in development) hand the hours to Python."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vru_outcomes.adapters.metric_queries.frames import referred
-from vru_outcomes.adapters.orm import cohort, referrals
+from vru_outcomes.adapters.orm import referrals
+from vru_outcomes.domain.disclosure import ALL
 from vru_outcomes.domain.metric_query import PERIOD, MetricQuery
-from vru_outcomes.domain.results import Timed
-
-r = referrals.c
-MOMENTS = (
-    r.index_event_at,
-    r.referred_at,
-    r.accepted_at,
-    r.declined_at,
-    r.enrolled_at,
-    # The earliest contact on any enrolment of the referral.
-    select(func.min(cohort.c.first_contact_at))
-    .where(cohort.c.referral_id == r.referral_id)
-    .scalar_subquery()
-    .label("first_contact_at"),
-)
-
-Moments = Mapping[str, Any]
+from vru_outcomes.domain.results import Spread, Timed, spreads_of
+from vru_outcomes.domain.tabulation import Key, group_value
 
 
-def _decided_at(m: Moments) -> datetime | None:
-    # The first decision; an enrolment without a recorded acceptance is one.
-    return min((m[k] for k in ("accepted_at", "declined_at", "enrolled_at") if m[k] is not None), default=None)
+def _hours(query: MetricQuery, timing: str) -> Select:
+    hours = referrals.c[f"hours_{timing}"]
+    return referred().select(query, hours.label("hours"), grouped=False).where(hours.is_not(None))
 
 
-# Each timing: when it starts and when it ends (None while that has not happened).
-INTERVALS: dict[str, tuple[Callable[[Moments], datetime | None], Callable[[Moments], datetime | None]]] = {
-    "index_to_referral": (lambda m: m["index_event_at"], lambda m: m["referred_at"]),
-    "referral_to_decision": (lambda m: m["referred_at"], _decided_at),
-    "referral_to_first_contact": (lambda m: m["referred_at"], lambda m: m["first_contact_at"]),
-}
+async def hours(session: AsyncSession, query: MetricQuery, timing: str) -> dict[Key, Spread]:
+    """The spread of the timing in every cell, margin and the total, by key ("all" where added up)."""
+    if session.bind.dialect.name != "postgresql":
+        return await _in_python(session, query, timing)
+    rows = _hours(query, timing).subquery()
+    columns = [c for c in rows.c if c.name != "hours"]
+    # The table's cells, each dimension's margins (its values, "all" elsewhere) and the total.
+    sets = [tuple_(*columns), *([tuple_(c) for c in columns] if len(columns) > 1 else []), tuple_()]
+    statement = select(
+        *columns,
+        *[func.grouping(c) for c in columns],
+        func.count(rows.c.hours),
+        func.percentile_cont(0.5).within_group(rows.c.hours),
+        func.percentile_cont(0.9).within_group(rows.c.hours),
+    ).group_by(func.grouping_sets(*sets))
+    width = len(columns)
+    found: dict[Key, Spread] = {}
+    for row in (await session.execute(statement)).all():
+        values = [ALL if row[width + i] else _value(row[i], columns[i].name) for i in range(width)]
+        key = _in_order(values, query)
+        found[key] = Spread(n=int(row[-3]), median=row[-2], p90=row[-1])
+    return found
 
 
-async def hours(session: AsyncSession, query: MetricQuery, timing: str) -> list[Timed]:
-    begins, ends = INTERVALS[timing]
+def _value(value: object, name: str) -> str:
+    return str(value) if name == "day" else group_value(value)
+
+
+def _in_order(values: list[str], query: MetricQuery) -> Key:
+    """The SELECT has the grouped dimensions then the period: back to the query's group_by order."""
+    if PERIOD not in query.group_by:
+        return tuple(values)
+    *dimensions, period = values
+    position = query.group_by.index(PERIOD)
+    return (*dimensions[:position], period, *dimensions[position:])
+
+
+async def _in_python(session: AsyncSession, query: MetricQuery, timing: str) -> dict[Key, Spread]:
     width = len(query.grouped_dimensions)
     by_period = PERIOD in query.group_by
-    found = []
-    for row in (await session.execute(referred().select(query, *MOMENTS, grouped=False))).all():
-        moments = row._mapping
-        begin, end = begins(moments), ends(moments)
-        # A negative interval is a recording error, left out rather than pulling the median down.
-        if begin is None or end is None or end < begin:
-            continue
-        found.append(
-            Timed(
-                values=tuple(row[:width]),
-                day=row[width] if by_period else None,
-                hours=(end - begin).total_seconds() / 3600,
-            )
-        )
-    return found
+    rows = [
+        Timed(values=tuple(row[:width]), day=row[width] if by_period else None, hours=row[-1])
+        for row in (await session.execute(_hours(query, timing))).all()
+    ]
+    return spreads_of(rows, query)
