@@ -13,7 +13,7 @@ from datetime import datetime
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
-from vru_shared.bus.rabbitmq import ATTEMPT_HEADER, dead_letter_queue
+from vru_shared.bus.rabbitmq_delivery import ATTEMPT_HEADER, copy_of, dead_letter_queue
 
 
 @dataclass(frozen=True)
@@ -82,16 +82,7 @@ class DeadLetters:
                 headers[ATTEMPT_HEADER] = 1
                 headers["x-vru-replayed"] = True
                 await channel.default_exchange.publish(
-                    aio_pika.Message(
-                        body=message.body,
-                        headers=headers,
-                        content_type=message.content_type,
-                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        message_id=message.message_id,
-                        correlation_id=message.correlation_id,
-                        type=message.type,
-                        timestamp=message.timestamp,
-                    ),
+                    copy_of(message, headers),
                     routing_key=self.service_queue,
                     mandatory=True,
                 )

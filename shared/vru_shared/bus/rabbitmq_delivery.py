@@ -35,6 +35,21 @@ def dead_letter_queue(queue: str) -> str:
     return f"{queue}.dead-letter"
 
 
+def copy_of(message: AbstractIncomingMessage, headers: dict, *, expiration: float | None = None) -> aio_pika.Message:
+    """The message again, persistent, with new headers: to retry it, dead-letter it or replay it."""
+    return aio_pika.Message(
+        body=message.body,
+        headers=headers,
+        content_type=message.content_type,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=message.message_id,
+        correlation_id=message.correlation_id,
+        type=message.type,
+        timestamp=message.timestamp,
+        expiration=expiration,
+    )
+
+
 def _attempt(message: AbstractIncomingMessage) -> int:
     return int((message.headers or {}).get(ATTEMPT_HEADER, 1) or 1)
 
@@ -168,17 +183,7 @@ class QueueDelivery:
         headers[ATTEMPT_HEADER] = attempt if final or not counted else attempt + 1
         headers["x-vru-error"] = reason[:1000]
         headers["x-vru-original-routing-key"] = message.routing_key or ""
-        copy = aio_pika.Message(
-            body=message.body,
-            headers=headers,
-            content_type=message.content_type,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
-            type=message.type,
-            timestamp=message.timestamp,
-            expiration=None if final else self.policy.retry_delay_ms / 1000,
-        )
+        copy = copy_of(message, headers, expiration=None if final else self.policy.retry_delay_ms / 1000)
         try:
             await self.channel.default_exchange.publish(copy, routing_key=target, mandatory=True)
         except Exception as exc:  # noqa: BLE001 - leave it to the broker to deliver again
