@@ -1,58 +1,34 @@
-"""The proportion metrics' additive counts per programme and month: a cache of the facts that is
-never stale.
+"""Answers from the metric summary: the proportion metrics' additive counts per programme and
+month and the binary reoffending measure; a cache of the facts that is never stale.
 
 At national scale even the facts are a million rows; a table grouped by programme and quarter over
 three years needs only programmes x 36 months of counts. The summary holds them, per programme,
-month of the cohort rule's date, and value of at most one low-cardinality dimension. Each change
-that could alter a count marks its (population, programme, month) dirty in its own transaction;
-a read first recomputes, from the facts, the dirty keys of its range and removes exactly the marks
-it saw. A mark commits with its change, so whatever committed before the read is in its answer.
-Queries the summary cannot answer (postcode districts, two dimensions) go to the facts.
+month of the cohort rule's date, and value of at most one low-cardinality dimension. Before a
+read, the stale keys of its range are recounted (adapters.metric_summary_upkeep), so whatever
+committed before the read is in its answer. Queries the summary cannot answer (postcode districts,
+two dimensions) go to the facts.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    or_,
-    FromClause,
-    Date,
-    Insert,
-    Select,
-    String,
-    case,
-    cast,
-    delete,
-    func,
-    insert,
-    literal,
-    null,
-    select,
-    text,
-    true,
-    tuple_,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
-from vru_outcomes.adapters.metric_queries import funnel, latest_status, recording, reoffending
+from vru_outcomes.adapters import metric_summary_upkeep as upkeep
+from vru_outcomes.adapters.metric_queries import reoffending
 from vru_outcomes.adapters.metric_queries.frames import Frame, counted
-from vru_outcomes.adapters.orm import cohort, metric_summary, metric_summary_dirty, programmes, referrals
+from vru_outcomes.adapters.metric_summary_upkeep import DIMENSIONS, ENROLMENTS, REFERRALS, REOFFENDING
+# Where the national benchmark's loader builds the summary after its COPY (bench/national_data.py).
+from vru_outcomes.adapters.metric_summary_upkeep import build_postgres as build_postgres
+from vru_outcomes.adapters.orm import cohort, metric_summary, programmes
 from vru_outcomes.domain.metric_query import PERIOD, PROGRAMME, MetricQuery
 from vru_outcomes.domain.results import Counted, Reoffended
 
-REFERRALS, ENROLMENTS, REOFFENDING = "referrals", "enrolments", "reoffending"
-# The dimensions kept one at a time beside programme and month; provider comes from the programme.
-DIMENSIONS = ("source", "age_band", "sex", "ethnicity_group")
 # Each metric the summary answers: its population, numerator and denominator columns.
 MEASURES = {
     "funnel.accepted": (REFERRALS, "accepted", "members"),
@@ -63,144 +39,8 @@ MEASURES = {
     "ete.progressed_from_neet": (ENROLMENTS, "neet_progressed", "neet_followed"),
     "accommodation.suitable_at_latest": (ENROLMENTS, "accommodation_suitable", "accommodation_known"),
 }
-COUNTS = ("members", "accepted", "enrolled", "completed", "ethnicity_stated", "ete_known", "ete_in",
-          "neet_followed", "neet_progressed", "accommodation_known", "accommodation_suitable")
-# Serialises recomputing on PostgreSQL: two reads rebuilding one key must not both insert it.
-_LOCK = 7_406_001
-s, d = metric_summary.c, metric_summary_dirty.c
-
-
-class month_start(FunctionElement):  # noqa: N801 - an SQL function, named as one
-    """The first day of the date's month, in each database's own words."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(month_start, "postgresql")
-def _month_start_postgresql(element, compiler, **kw) -> str:
-    return f"date_trunc('month', {compiler.process(element.clauses, **kw)})::date"
-
-
-@compiles(month_start, "sqlite")
-def _month_start_sqlite(element, compiler, **kw) -> str:
-    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
-
-
-def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def _source(population: str) -> tuple[FromClause, ColumnElement, ColumnElement, dict[str, ColumnElement]]:
-    """The facts a population's counts come from: the rows, their day, programme and counts."""
-    if population == REFERRALS:
-        counts = {
-            "members": func.count(),
-            "accepted": _sum(funnel.reached_condition("accepted")),
-            "enrolled": _sum(funnel.reached_condition("enrolled")),
-            "completed": _sum(funnel.reached_condition("completed")),
-            "ethnicity_stated": _sum(recording.stated()),
-        }
-        return referrals, referrals.c.referred_on, referrals.c.programme_id, counts
-    c = cohort.c
-    counts = {
-        "members": func.count(),
-        "ete_known": func.count(c.ete_latest),
-        "ete_in": _sum(c.ete_latest.in_(latest_status.IN_ETE)),
-        "neet_followed": func.count(c.ete_from_neet),
-        "neet_progressed": _sum(c.ete_from_neet == true()),
-        "accommodation_known": func.count(c.accommodation_latest),
-        "accommodation_suitable": _sum(c.accommodation_latest.in_(latest_status.SUITABLE)),
-    }
-    source = cohort.outerjoin(referrals, referrals.c.referral_id == c.referral_id)
-    return source, c.start_date, c.programme_id, counts
-
-
-Where = Callable[[ColumnElement, ColumnElement], list[ColumnElement[bool]]]
-
-
-def _builds(population: str, month_of: Callable[[ColumnElement], ColumnElement], where: Where, *,
-            by_month: bool) -> list[Insert]:
-    """INSERT ... SELECT of the population's summary rows: without a dimension, then by each. The
-    enrolments' build makes their reoffending rows too: both are counts of the same members."""
-    source, day, programme, counts = _source(population)
-    month = month_of(day)
-    statements = []
-    columns = ["population", "programme_id", "month", "dimension", "value", *COUNTS]
-    for dimension in ("", *DIMENSIONS):
-        value = referrals.c[dimension] if dimension else cast(null(), String)
-        grouped = [programme, *([month] if by_month else []), *([value] if dimension else [])]
-
-        def rows(name: str, measures: dict[str, ColumnElement], dimension: str = dimension,
-                 value: ColumnElement = value, grouped: list = grouped, **extra: ColumnElement) -> Select:
-            return (
-                select(literal(name), programme, month, literal(dimension), value,
-                       *[measures.get(n, literal(0)).label(n) for n in COUNTS], *extra.values())
-                .select_from(source)
-                .where(day.is_not(None), *where(day, programme))
-                .group_by(*grouped)
-            )
-
-        statements.append(insert(metric_summary).from_select(columns, rows(population, counts)))
-        if population == ENROLMENTS:
-            proven = cohort.c.first_reoffence_proven_on
-            reoffending = dict(reoffenders=func.count(proven), last_proven_on=func.max(proven),
-                               last_waiting_end=func.max(cohort.c.waiting_end))
-            statements.append(insert(metric_summary).from_select(
-                [*columns, *reoffending], rows(REOFFENDING, {"members": func.count()}, **reoffending)))
-    return statements
-
-
-def build_postgres() -> list[str]:
-    """SQL that builds the whole summary from the facts (after a migration or a bulk load)."""
-    statements = ["DELETE FROM metric_summary", "DELETE FROM metric_summary_dirty"]
-    for population in (REFERRALS, ENROLMENTS):
-        for build in _builds(population, month_start, lambda day, programme: [], by_month=True):
-            statements.append(str(build.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})))
-    return statements
-
-
-# --- marking keys dirty, in the transaction of the change -----------------------------------------
-
-
-async def _mark(session: AsyncSession, population: str, keys: Iterable[tuple[uuid.UUID, date | None]]) -> None:
-    rows = {(programme, day.replace(day=1)) for programme, day in keys if day is not None}
-    if not rows:
-        return
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    # In key order, so that two transactions marking the same keys lock them in the same order.
-    statement = dialect.insert(metric_summary_dirty).values(
-        [{"population": population, "programme_id": p, "month": m} for p, m in sorted(rows)])
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=["population", "programme_id", "month"],
-        set_={"version": metric_summary_dirty.c.version + 1}))
-
-
-async def mark_members(session: AsyncSession, enrolment_ids: Iterable[uuid.UUID]) -> None:
-    """The members' counts may have changed (their facts, their exit or their joining)."""
-    ids = list(enrolment_ids)
-    if ids:
-        query = select(cohort.c.programme_id, cohort.c.start_date).where(cohort.c.enrolment_id.in_(ids))
-        await _mark(session, ENROLMENTS, (await session.execute(query)).all())
-
-
-async def mark_referrals(session: AsyncSession, referral_ids: Iterable[uuid.UUID], *, with_members: bool) -> None:
-    """The referrals' counts may have changed; with_members: their attributes too, which their
-    enrolments are counted by."""
-    ids = list(referral_ids)
-    if not ids:
-        return
-    query = select(referrals.c.programme_id, referrals.c.referred_on).where(referrals.c.referral_id.in_(ids))
-    await _mark(session, REFERRALS, (await session.execute(query)).all())
-    if with_members:
-        query = select(cohort.c.programme_id, cohort.c.start_date).where(cohort.c.referral_id.in_(ids))
-        await _mark(session, ENROLMENTS, (await session.execute(query)).all())
-
-
 BINARY = "reoffending.proven_binary"
-
-
-# --- reading ----------------------------------------------------------------------------------------
+s = metric_summary.c
 
 
 def _dimension(query: MetricQuery) -> str | None:
@@ -215,43 +55,8 @@ def _dimension(query: MetricQuery) -> str | None:
     return None
 
 
-async def recount_all(session: AsyncSession) -> None:
-    """Recount every stale key (the caller commits)."""
-    for population in (REFERRALS, ENROLMENTS):
-        await _bring_up_to_date(session, population, date.min, date.max)
-
-
 def answers(query: MetricQuery) -> bool:
     return _dimension(query) is not None
-
-
-async def _bring_up_to_date(session: AsyncSession, population: str, start: date, end: date) -> None:
-    marked = select(d.id, d.version, d.programme_id, d.month).where(
-        d.population == population, d.month >= start, d.month < end)
-    if not (await session.execute(marked.limit(1))).first():
-        return
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
-    marks = (await session.execute(marked)).all()
-    stale: dict[date, set[uuid.UUID]] = defaultdict(set)
-    for _, _, programme, month in marks:
-        stale[month].add(programme)
-    for month, stale_programmes in stale.items():
-        following = month + relativedelta(months=1)
-        rebuilt = [population, REOFFENDING] if population == ENROLMENTS else [population]
-        await session.execute(delete(metric_summary).where(
-            s.population.in_(rebuilt), s.month == month, s.programme_id.in_(stale_programmes)))
-        for build in _builds(
-            population,
-            lambda day, month=month: literal(month),
-            lambda day, programme, month=month, following=following, chosen=stale_programmes: [
-                day >= month, day < following, programme.in_(chosen)],
-            by_month=False,
-        ):
-            await session.execute(build)
-    # A mark whose version moved on was changed again after this read looked: it stays.
-    seen = [(mark_id, version) for mark_id, version, _, _ in marks]
-    await session.execute(delete(metric_summary_dirty).where(tuple_(d.id, d.version).in_(seen)))
 
 
 def _frame(dimension: str) -> Frame:
@@ -269,7 +74,7 @@ async def rows(session: AsyncSession, query: MetricQuery) -> list[Counted] | lis
     if query.metric.id == BINARY:
         return await _reoffended(session, query, dimension)
     population, numerator, denominator = MEASURES[query.metric.id]
-    await _bring_up_to_date(session, population, query.start, query.end)
+    await upkeep.bring_up_to_date(session, population, query.start, query.end)
     statement = _frame(dimension).select(query, func.coalesce(func.sum(s[numerator]), 0),
                                          func.coalesce(func.sum(s[denominator]), 0), grouped=True)
     return await counted(session, statement.where(s.population == population, s.dimension == dimension), query)
@@ -282,7 +87,7 @@ async def _reoffended(session: AsyncSession, query: MetricQuery, dimension: str)
     as_of = query.as_of
     assert as_of is not None
     month = as_of.replace(day=1)
-    await _bring_up_to_date(session, ENROLMENTS, query.start, query.end)
+    await upkeep.bring_up_to_date(session, ENROLMENTS, query.start, query.end)
     # The key of the month (every dimension together) and the last proof in it.
     whole = metric_summary.alias("whole")
     settled = or_(whole.c.last_proven_on.is_(None), whole.c.last_proven_on <= as_of)
@@ -294,7 +99,7 @@ async def _reoffended(session: AsyncSession, query: MetricQuery, dimension: str)
         func.coalesce(func.sum(s.members), 0),
         func.coalesce(func.sum(s.reoffenders), 0),
         literal(0),
-        _sum(s.last_waiting_end > as_of),
+        upkeep.count_where(s.last_waiting_end > as_of),
         grouped=True,
     ).where(s.population == REOFFENDING, s.dimension == dimension, s.month < month, settled)
     found = await reoffending.parsed(session, summed, query)

@@ -19,10 +19,15 @@ from vru_outcomes.service_layer.unit_of_work import OutcomesUnitOfWork
 METRIC = "metric"
 
 
-def get_uow(request: Request) -> OutcomesUnitOfWork:
+def uow_of(request: Request) -> OutcomesUnitOfWork:
     uow = runtime_of(request).uow()
     assert isinstance(uow, OutcomesUnitOfWork)
     return uow
+
+
+# A coroutine: FastAPI would run a plain function in its thread pool, which costs more than it does.
+async def get_uow(request: Request) -> OutcomesUnitOfWork:
+    return uow_of(request)
 
 
 def permitted(
@@ -41,7 +46,7 @@ def permitted(
             asked = request.path_params.get(resource_param) if resource_param else None
             entry = AuditEntry(action, resource_type, str(asked)[:100] if asked is not None else None,
                                AuditOutcome.DENIED, f"the token lacks the scope {scope}")
-            await audit_refusal(caller, entry, get_uow(request))
+            await audit_refusal(caller, entry, uow_of(request))
             raise
 
     admitted.__name__ = f"permitted_{scope.replace(':', '_')}"

@@ -7,7 +7,7 @@ import asyncio
 from vru_shared import logs
 from vru_shared.service import ServiceRuntime
 
-from vru_outcomes.adapters import metric_summary
+from vru_outcomes.adapters import metric_summary_upkeep
 
 log = logs.get(__name__)
 
@@ -22,7 +22,7 @@ async def recount_stale_metrics(runtime: ServiceRuntime) -> None:
         try:
             uow = runtime.uow()
             async with uow:
-                await metric_summary.recount_all(uow.session)
+                await metric_summary_upkeep.recount_all(uow.session)
                 await uow.commit()
         except Exception as exc:  # noqa: BLE001 - the next round, or the next read, recounts them
             log.error("recounting the metric summary failed", error=repr(exc))

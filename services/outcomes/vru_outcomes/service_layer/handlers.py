@@ -23,7 +23,7 @@ from vru_shared.contracts.referrals import (
     SubjectErased,
 )
 
-from vru_outcomes.adapters import metric_facts, metric_summary
+from vru_outcomes.adapters import metric_facts, metric_summary_upkeep
 from vru_outcomes.domain.projections import CohortMember, ProgrammeRecord, ReferralRecord
 from vru_outcomes.service_layer.erasure import erase_subject, forget_if_erased
 from vru_outcomes.service_layer.unit_of_work import OutcomesUnitOfWork
@@ -56,7 +56,7 @@ async def _retime(referral: ReferralRecord, uow: OutcomesUnitOfWork, *, attribut
     """The referral's timings, from its moments and the first contact on its enrolments; and its
     metric counts (with its enrolments', when its attributes arrived) marked for recounting."""
     referral.retime(await uow.cohort.first_contact_of(referral.referral_id))
-    await metric_summary.mark_referrals(uow.session, [referral.referral_id], with_members=attributes)
+    await metric_summary_upkeep.mark_referrals(uow.session, [referral.referral_id], with_members=attributes)
 
 
 # --- projections of referrals ------------------------------------------------------------------
@@ -128,8 +128,8 @@ async def join_cohort(event: EnrolmentStarted, uow: OutcomesUnitOfWork) -> None:
     uow.cohort.add(member)
     # A new member of its month's cohort, and an enrolled referral.
     await uow.session.flush()
-    await metric_summary.mark_members(uow.session, [member.enrolment_id])
-    await metric_summary.mark_referrals(uow.session, [member.referral_id], with_members=False)
+    await metric_summary_upkeep.mark_members(uow.session, [member.enrolment_id])
+    await metric_summary_upkeep.mark_referrals(uow.session, [member.referral_id], with_members=False)
     provider = await uow.programmes.provider_of(event.programme_id)
     if provider is None:
         # The programme's own event is still on its way: its arrival checks the pending records.
@@ -159,7 +159,7 @@ async def leave_cohort(event: EnrolmentEnded, uow: OutcomesUnitOfWork) -> None:
     member = await _member(event.enrolment_id, uow, "ended")
     member.ended(event.end_date, event.exit_reason)
     # A completed enrolment counts for its referral.
-    await metric_summary.mark_referrals(uow.session, [member.referral_id], with_members=False)
+    await metric_summary_upkeep.mark_referrals(uow.session, [member.referral_id], with_members=False)
 
 
 SUBSCRIPTIONS = {

@@ -97,11 +97,11 @@ def downgrade() -> None:
 
 
 def _backfill() -> None:
-    from vru_outcomes.adapters import metric_facts, metric_summary
+    from vru_outcomes.adapters import metric_facts, metric_summary_upkeep
 
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        for statement in [*metric_facts.backfill_postgres(), *metric_summary.build_postgres()]:
+        for statement in [*metric_facts.backfill_postgres(), *metric_summary_upkeep.build_postgres()]:
             bind.execute(sa.text(statement))
         return
     # Elsewhere (SQLite: a development database) row by row, through the domain's own rules.
