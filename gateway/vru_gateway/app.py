@@ -16,7 +16,7 @@ from vru_gateway.health import health_router
 from vru_gateway.openapi import DESCRIPTION, TITLE, VERSION, OpenApiAggregator
 from vru_gateway.proxy import Proxy
 from vru_gateway.upstreams import Upstreams
-from vru_shared import problems
+from vru_shared import heap, problems
 from vru_shared.correlation import CorrelationMiddleware
 from vru_shared.service import token_verifier
 from vru_shared.settings import Settings
@@ -29,6 +29,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await upstreams.open()
+        heap.freeze_long_lived()
         try:
             yield
         finally:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, text
 
-from vru_shared import db, idempotency, idempotency_http, logs, migrations, openapi_conventions, problems
+from vru_shared import db, heap, idempotency, idempotency_http, logs, migrations, openapi_conventions, problems
 from vru_shared.auth import KeySet, TokenVerifier, http_jwks
 from vru_shared.bus.base import DeliveryPolicy, Transport
 from vru_shared.consumer import EventConsumer, Subscriptions
@@ -142,6 +142,7 @@ def create_app(spec: ServiceSpec, settings: Settings, transport: Transport | Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        heap.freeze_long_lived()
         try:
             yield
         finally:
