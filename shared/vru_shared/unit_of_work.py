@@ -91,13 +91,6 @@ class UnitOfWork:
         """Publish an event when, and only if, this unit of work commits."""
         self._emitted.append(event)
 
-    async def already_handled(self, envelope: Envelope, handler: str) -> bool:
-        inbox = self._tables.inbox
-        found = await self.session.execute(
-            select(inbox.c.event_id).where(inbox.c.event_id == str(envelope.id), inbox.c.handler == handler)
-        )
-        return found.first() is not None
-
     async def handled_among(self, envelopes: Sequence[Envelope]) -> set[tuple[str, str]]:
         """The (event id, handler) pairs of these envelopes already in the inbox: one query for a batch."""
         if not envelopes:
