@@ -78,8 +78,12 @@ def lines(measurements: dict[str, Any]) -> list[Line]:
         for metric, answer in national["api"].items():
             found.append(_line(f"4 metric {metric}: p95", _get(answer, "latency", "p95_ms"), "ms", "< 50",
                                lambda v: v < 50))
+            # The same query's first answer, when no answer was kept: what a read after a change costs.
+            found.append(_line(f"4 metric {metric}: first answer", answer.get("first_answer_ms"), "ms"))
         for metric, value in national["api_to_sql_p95"].items():
             found.append(_line(f"4 metric {metric}: p95 API / hand SQL", value, "x", "<= 1", lambda v: v <= 1.0))
+        for metric, value in national.get("first_answer_to_sql_p95", {}).items():
+            found.append(_line(f"4 metric {metric}: first answer / hand SQL p95", value, "x"))
     for component, memory in measurements.get("memory", {}).items():
         found.append(_line(f"5 memory: {component} peak RSS", memory["peak_mb"], "MB", f"< {MEMORY_LIMIT_MB}",
                            lambda v: v < MEMORY_LIMIT_MB))

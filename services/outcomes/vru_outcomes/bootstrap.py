@@ -8,6 +8,7 @@ from vru_shared.audit_api import audit_router
 from vru_shared.service import ServiceSpec
 
 from vru_outcomes.adapters import orm
+from vru_outcomes.adapters.metric_answers import MetricAnswers
 from vru_outcomes.entrypoints import metrics, outcomes
 from vru_outcomes.service_layer.duties import recount_stale_metrics
 from vru_outcomes.service_layer.handlers import SUBSCRIPTIONS
@@ -26,4 +27,6 @@ SPEC = ServiceSpec(
     subscriptions=SUBSCRIPTIONS,
     start_mappers=orm.start_mappers,
     background=(recount_stale_metrics,),
+    # Kept per process and checked against the database on every read, so never stale.
+    collaborators=lambda _settings: {"metric_answers": MetricAnswers()},
 )

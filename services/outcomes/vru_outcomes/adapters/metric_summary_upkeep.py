@@ -33,6 +33,7 @@ from sqlalchemy import (
     text,
     true,
     tuple_,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,16 +41,17 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from vru_outcomes.adapters.metric_queries import funnel, latest_status, recording
-from vru_outcomes.adapters.orm import cohort, metric_summary, metric_summary_dirty, referrals
+from vru_outcomes.adapters.orm import cohort, metric_summary, metric_summary_dirty, metric_summary_generation, referrals
 
 REFERRALS, ENROLMENTS, REOFFENDING = "referrals", "enrolments", "reoffending"
+POPULATIONS = (REFERRALS, ENROLMENTS, REOFFENDING)
 # The dimensions kept one at a time beside programme and month; provider comes from the programme.
 DIMENSIONS = ("source", "age_band", "sex", "ethnicity_group")
 COUNTS = ("members", "accepted", "enrolled", "completed", "ethnicity_stated", "ete_known", "ete_in",
           "neet_followed", "neet_progressed", "accommodation_known", "accommodation_suitable")
 # Serialises recomputing on PostgreSQL: two reads rebuilding one key must not both insert it.
 _LOCK = 7_406_001
-s, d = metric_summary.c, metric_summary_dirty.c
+s, d, g = metric_summary.c, metric_summary_dirty.c, metric_summary_generation.c
 
 
 class month_start(FunctionElement):  # noqa: N801 - an SQL function, named as one
@@ -102,13 +104,15 @@ Where = Callable[[ColumnElement, ColumnElement], list[ColumnElement[bool]]]
 
 
 def _builds(population: str, month_of: Callable[[ColumnElement], ColumnElement], where: Where, *,
-            by_month: bool) -> list[Insert]:
+            by_month: bool, generation: int | None = None) -> list[Insert]:
     """INSERT ... SELECT of the population's summary rows: without a dimension, then by each. The
-    enrolments' build makes their reoffending rows too: both are counts of the same members."""
+    enrolments' build makes their reoffending rows too: both are counts of the same members.
+    Without a generation the rows take the column's default (a build from scratch: generation 0)."""
     source, day, programme, counts = _source(population)
     month = month_of(day)
     statements = []
-    columns = ["population", "programme_id", "month", "dimension", "value", *COUNTS]
+    stamped = {} if generation is None else {"generation": literal(generation)}
+    columns = ["population", "programme_id", "month", "dimension", "value", *COUNTS, *stamped]
     for dimension in ("", *DIMENSIONS):
         value = referrals.c[dimension] if dimension else cast(null(), String)
         grouped = [programme, *([month] if by_month else []), *([value] if dimension else [])]
@@ -117,7 +121,8 @@ def _builds(population: str, month_of: Callable[[ColumnElement], ColumnElement],
                  value: ColumnElement = value, grouped: list = grouped, **extra: ColumnElement) -> Select:
             return (
                 select(literal(name), programme, month, literal(dimension), value,
-                       *[measures.get(n, literal(0)).label(n) for n in COUNTS], *extra.values())
+                       *[measures.get(n, literal(0)).label(n) for n in COUNTS], *stamped.values(),
+                       *extra.values())
                 .select_from(source)
                 .where(day.is_not(None), *where(day, programme))
                 .group_by(*grouped)
@@ -194,6 +199,7 @@ async def bring_up_to_date(session: AsyncSession, population: str, start: date, 
     if session.bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK})
     marks = (await session.execute(marked)).all()
+    generation = await _next_generation(session)
     stale: dict[date, set[uuid.UUID]] = defaultdict(set)
     for _, _, programme, month in marks:
         stale[month].add(programme)
@@ -208,6 +214,7 @@ async def bring_up_to_date(session: AsyncSession, population: str, start: date, 
             lambda day, programme, month=month, following=following, chosen=stale_programmes: [
                 day >= month, day < following, programme.in_(chosen)],
             by_month=False,
+            generation=generation,
         ):
             await session.execute(build)
     # A mark whose version moved on was changed again after this read looked: it stays.
@@ -215,3 +222,10 @@ async def bring_up_to_date(session: AsyncSession, population: str, start: date, 
     await session.execute(delete(metric_summary_dirty).where(tuple_(d.id, d.version).in_(seen)))
 
 
+
+
+async def _next_generation(session: AsyncSession) -> int:
+    """A generation no recount had before (recounts are serialised, so two never share one)."""
+    bumped = await session.execute(
+        update(metric_summary_generation).where(g.id == 1).values(value=g.value + 1).returning(g.value))
+    return bumped.scalar_one()

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, Float, Index, Integer, MetaData, String, Table, UniqueConstraint, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import registry
 
 from vru_shared.audit import audit_table
@@ -157,7 +170,19 @@ metric_summary = Table(
     Column("reoffenders", Integer, nullable=False, server_default="0"),
     Column("last_proven_on", Date, nullable=True),
     Column("last_waiting_end", Date, nullable=True),
+    # The recount that wrote the row (metric_summary_generation): a key's facts changed since an
+    # answer was worked out exactly when some row of its range has a later generation, or fewer rows.
+    Column("generation", BigInteger, nullable=False, server_default="0"),
     Index("ix_metric_summary_key", "population", "dimension", "month", "programme_id"),
+)
+
+# One row: the last generation given to a recount of the summary. Never reused, even when the rows
+# that carried it are gone, so a generation seen once names one recount for good.
+metric_summary_generation = Table(
+    "metric_summary_generation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("value", BigInteger, nullable=False),
 )
 
 # Keys of the summary that a change made stale, marked in the change's transaction: one row per

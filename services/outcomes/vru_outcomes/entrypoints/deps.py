@@ -13,6 +13,7 @@ from vru_shared.auth import Principal
 from vru_shared.problems import Problem
 from vru_shared.service import runtime_of
 
+from vru_outcomes.adapters.metric_answers import MetricAnswers
 from vru_outcomes.service_layer.recording import OUTCOME_RECORD, audit_refusal
 from vru_outcomes.service_layer.unit_of_work import OutcomesUnitOfWork
 
@@ -28,6 +29,10 @@ def uow_of(request: Request) -> OutcomesUnitOfWork:
 # A coroutine: FastAPI would run a plain function in its thread pool, which costs more than it does.
 async def get_uow(request: Request) -> OutcomesUnitOfWork:
     return uow_of(request)
+
+
+async def get_metric_answers(request: Request) -> MetricAnswers:
+    return request.app.state.metric_answers
 
 
 def permitted(
@@ -54,6 +59,7 @@ def permitted(
 
 
 UowDep = Annotated[OutcomesUnitOfWork, Depends(get_uow)]
+AnswersDep = Annotated[MetricAnswers, Depends(get_metric_answers)]
 OutcomeRecorder = Annotated[Principal, Depends(permitted("outcomes:write", AuditAction.CREATE, OUTCOME_RECORD))]
 OutcomeReader = Annotated[
     Principal, Depends(permitted("outcomes:read", AuditAction.READ, OUTCOME_RECORD, resource_param="record_id"))

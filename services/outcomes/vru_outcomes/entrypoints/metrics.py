@@ -21,7 +21,7 @@ from vru_outcomes.domain.metric_query import AUDIENCES, FILTERS, InvalidQuery, p
 from vru_outcomes.domain.periods import Granularity
 from vru_outcomes.domain.projections import uk_date
 from vru_outcomes.entrypoints import csv_export
-from vru_outcomes.entrypoints.deps import METRIC, CatalogueReader, MetricReader, UowDep
+from vru_outcomes.entrypoints.deps import METRIC, AnswersDep, CatalogueReader, MetricReader, UowDep
 from vru_outcomes.entrypoints.metric_schemas import CatalogueOut, MetricOut, MetricResultOut
 from vru_outcomes.service_layer.metrics import answer
 from vru_outcomes.service_layer.recording import audit_refusal
@@ -47,6 +47,7 @@ async def get_metric(
     request: Request,
     caller: MetricReader,
     uow: UowDep,
+    answers: AnswersDep,
     from_: Annotated[
         str | None,
         Query(alias="from", description='First period: a month "2024-05", a quarter "2024/25 Q1" or a year "2024/25".'),
@@ -117,7 +118,7 @@ async def get_metric(
             title="Metric query not valid",
             errors=[InvalidParam(pointer=f"/query/{exc.parameter}", detail=str(exc))],
         ) from exc
-    result = await answer(query, caller, uow)
+    result = await answer(query, caller, uow, answers)
     wants_csv = format == "csv" or (format is None and csv_export.MEDIA_TYPE in request.headers.get("accept", ""))
     if wants_csv:
         return Response(

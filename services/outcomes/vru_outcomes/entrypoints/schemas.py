@@ -7,8 +7,10 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from vru_shared.openapi_conventions import whole_number
 
 from vru_outcomes.domain.model import (
+    SCORE_RANGES,
     AccommodationStatus,
     Disposal,
     EteStatus,
@@ -21,16 +23,36 @@ from vru_outcomes.domain.model import (
     WellbeingScale,
 )
 
+FollowUpMonths = whole_number(ge=1, le=60)
+Score = whole_number()
+
+
+def _follow_up_months_for_follow_up_alone(schema: dict) -> None:
+    schema["anyOf"] = [
+        {"required": ["point", "follow_up_months"],
+         "properties": {"point": {"const": MeasurementPoint.FOLLOW_UP.value}, "follow_up_months": {"type": "integer"}}},
+        {"properties": {"point": {"not": {"const": MeasurementPoint.FOLLOW_UP.value}},
+                        "follow_up_months": {"type": "null"}}},
+    ]
+
+
+def _score_within_its_scale(schema: dict) -> None:
+    _follow_up_months_for_follow_up_alone(schema)  # the config below replaces _Measured's
+    schema["oneOf"] = [
+        {"properties": {"scale": {"const": scale.value}, "score": {"minimum": low, "maximum": high}}}
+        for scale, (low, high) in SCORE_RANGES.items()
+    ]
+
 
 class _Measured(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_follow_up_months_for_follow_up_alone)
 
     enrolment_id: uuid.UUID
     point: MeasurementPoint = Field(
         description="baseline (up to 31 days before the start), exit, or follow_up (with follow_up_months)."
     )
-    follow_up_months: int | None = Field(
-        default=None, ge=1, le=60, description="Months after the enrolment start; only for a follow_up."
+    follow_up_months: FollowUpMonths | None = Field(
+        default=None, description="Months after the enrolment start; for, and only for, a follow_up."
     )
     observed_on: date = Field(description="The day the status was observed; not in the future.")
 
@@ -59,9 +81,11 @@ class SubstanceMisuseOutcomeIn(_Measured):
 class WellbeingOutcomeIn(_Measured):
     """A wellbeing score on a named scale (SWEMWBS raw total 7-35; WEMWBS 14-70)."""
 
+    model_config = ConfigDict(json_schema_extra=_score_within_its_scale)
+
     domain: Literal["wellbeing"]
     scale: WellbeingScale
-    score: int = Field(description="The raw total: a whole number within the scale's range.")
+    score: Score = Field(description="The raw total: a whole number within the scale's range.")
 
 
 class ReoffendingOutcomeIn(BaseModel):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from vru_shared.auth import Principal
 
 from vru_outcomes.adapters import metric_queries, metric_summary
+from vru_outcomes.adapters.metric_answers import MetricAnswers
 from vru_outcomes.domain import results
 from vru_outcomes.domain.catalogue import MetricKind
 from vru_outcomes.domain.metric_access import access_for
@@ -35,7 +36,8 @@ def _tabulate(query: MetricQuery, rows: list) -> results.MetricTable:
     return results.proportion_table(rows, query)
 
 
-async def answer(query: MetricQuery, caller: Principal, uow: OutcomesUnitOfWork) -> MetricAnswer:
+async def answer(query: MetricQuery, caller: Principal, uow: OutcomesUnitOfWork,
+                 answers: MetricAnswers) -> MetricAnswer:
     """The query's table, over the programmes the caller may see.
 
     Metrics are aggregates under a disclosure policy and hold no personal data, so reading them
@@ -43,10 +45,13 @@ async def answer(query: MetricQuery, caller: Principal, uow: OutcomesUnitOfWork)
     async with uow:
         if access_for(caller.role).own_programmes_only:
             query = query.within_programmes(await uow.programmes.run_by(caller.organisation_id))
-        if metric_summary.answers(query):
-            rows = await metric_summary.rows(uow.session, query)
-        else:
-            rows = await metric_queries.FETCHERS[query.metric.id](uow.session, query)
+
+        async def work_out() -> list:
+            if metric_summary.answers(query):
+                return await metric_summary.rows(uow.session, query)
+            return await metric_queries.FETCHERS[query.metric.id](uow.session, query)
+
+        rows = await answers.rows(uow.session, query, work_out)
         table = _tabulate(query, rows)
         labels = {}
         if PROGRAMME in query.group_by:
