@@ -130,3 +130,17 @@ async def test_the_least_recently_asked_answer_makes_way_when_full(world):
     for metric in (DECISION, "funnel.accepted", DECISION):
         await world.metric(metric, **FY)
     assert kept.worked_out == 3 and len(kept) == 1
+
+
+async def test_an_enrolment_ending_after_an_answer_is_in_the_next_breakdown_of_exits(world, answers):
+    programme = await world.programme()
+    # Referred in the year before: only the enrolments' own months are in the range asked.
+    first, second = [await world.enrol(await world.referral(programme, at(date(2024, 3, 20))), programme,
+                                       date(2024, 6, 1)) for _ in range(2)]
+    await world.end(first, date(2024, 9, 1), "completed")
+    query = dict(from_="2024/25", to="2024/25", group_by="", audience="internal")
+    before = await world.metric("funnel.exit_reasons", **query)
+    await world.end(second, date(2024, 10, 1), "disengaged")
+    after = await world.metric("funnel.exit_reasons", **query)
+    assert answers.worked_out == 2
+    assert sum(c["numerator"] or 0 for c in after["cells"]) == sum(c["numerator"] or 0 for c in before["cells"]) + 1

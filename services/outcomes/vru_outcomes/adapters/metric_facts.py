@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, ScalarSelect, Update, and_, case, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vru_outcomes.adapters import metric_summary_upkeep
 from vru_outcomes.adapters.orm import cohort, outcome_records
 from vru_outcomes.domain.model import EteStatus, MeasurementPoint, OutcomeDomain, Validation
 
@@ -85,7 +84,6 @@ async def refresh(session: AsyncSession, enrolment_ids: Iterable[uuid.UUID]) -> 
     # The records just added or changed are in the session: the UPDATE must see them.
     await session.flush()
     await session.execute(refresh_statement(ids), execution_options={"synchronize_session": False})
-    await metric_summary_upkeep.mark_members(session, ids)
 
 
 # --- backfill: every member and referral at once (the migration, and the benchmark after COPY) -----

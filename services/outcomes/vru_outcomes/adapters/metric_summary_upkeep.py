@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -35,7 +35,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -145,43 +145,6 @@ def build_postgres() -> list[str]:
         for build in _builds(population, month_start, lambda day, programme: [], by_month=True):
             statements.append(str(build.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})))
     return statements
-
-
-# --- marking keys dirty, in the transaction of the change -----------------------------------------
-
-
-async def _mark(session: AsyncSession, population: str, keys: Iterable[tuple[uuid.UUID, date | None]]) -> None:
-    rows = {(programme, day.replace(day=1)) for programme, day in keys if day is not None}
-    if not rows:
-        return
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    # In key order, so that two transactions marking the same keys lock them in the same order.
-    statement = dialect.insert(metric_summary_dirty).values(
-        [{"population": population, "programme_id": p, "month": m} for p, m in sorted(rows)])
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=["population", "programme_id", "month"],
-        set_={"version": metric_summary_dirty.c.version + 1}))
-
-
-async def mark_members(session: AsyncSession, enrolment_ids: Iterable[uuid.UUID]) -> None:
-    """The members' counts may have changed (their facts, their exit or their joining)."""
-    ids = list(enrolment_ids)
-    if ids:
-        query = select(cohort.c.programme_id, cohort.c.start_date).where(cohort.c.enrolment_id.in_(ids))
-        await _mark(session, ENROLMENTS, (await session.execute(query)).all())
-
-
-async def mark_referrals(session: AsyncSession, referral_ids: Iterable[uuid.UUID], *, with_members: bool) -> None:
-    """The referrals' counts may have changed; with_members: their attributes too, which their
-    enrolments are counted by."""
-    ids = list(referral_ids)
-    if not ids:
-        return
-    query = select(referrals.c.programme_id, referrals.c.referred_on).where(referrals.c.referral_id.in_(ids))
-    await _mark(session, REFERRALS, (await session.execute(query)).all())
-    if with_members:
-        query = select(cohort.c.programme_id, cohort.c.start_date).where(cohort.c.referral_id.in_(ids))
-        await _mark(session, ENROLMENTS, (await session.execute(query)).all())
 
 
 async def recount_all(session: AsyncSession) -> None:

@@ -20,7 +20,7 @@ from vru_outcomes.domain.metric_access import AudienceNotAllowed, audience_for
 from vru_outcomes.domain.metric_query import AUDIENCES, FILTERS, InvalidQuery, parse_query
 from vru_outcomes.domain.periods import Granularity
 from vru_outcomes.domain.projections import uk_date
-from vru_outcomes.entrypoints import csv_export
+from vru_outcomes.entrypoints import csv_export, metric_parameters
 from vru_outcomes.entrypoints.deps import METRIC, AnswersDep, CatalogueReader, MetricReader, UowDep
 from vru_outcomes.entrypoints.metric_schemas import CatalogueOut, MetricOut, MetricResultOut
 from vru_outcomes.service_layer.metrics import answer
@@ -28,7 +28,15 @@ from vru_outcomes.service_layer.recording import audit_refusal
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"], responses=PROBLEM_RESPONSES)
 
-Values = Annotated[list[str] | None, Query(description="Repeat the parameter or separate values with commas.")]
+
+def _values(name: str) -> object:
+    pattern = metric_parameters.FILTERS[name][0]
+    return Annotated[list[str] | None, Query(
+        description="Repeat the parameter or separate values with commas.",
+        json_schema_extra={"items": {"type": "string", "pattern": pattern}})]
+
+
+_PERIOD = {"pattern": metric_parameters.PERIOD}
 
 
 @router.get("", response_model=CatalogueOut)
@@ -50,30 +58,35 @@ async def get_metric(
     answers: AnswersDep,
     from_: Annotated[
         str | None,
-        Query(alias="from", description='First period: a month "2024-05", a quarter "2024/25 Q1" or a year "2024/25".'),
+        Query(alias="from", description='First period: a month "2024-05", a quarter "2024/25 Q1" or a year "2024/25"; '
+              "not after to.", json_schema_extra=_PERIOD),
     ] = None,
-    to: Annotated[str | None, Query(description="Last period, written like from; default this month.")] = None,
+    to: Annotated[str | None, Query(description="Last period, written like from; default this month.",
+                                    json_schema_extra=_PERIOD)] = None,
     group_by: Annotated[
         str | None,
         Query(description="Comma-separated dimensions: programme, provider, source, period, age_band, sex, "
-              "ethnicity_group, postcode_district (and reason for breakdowns). Empty for the total only."),
+              "ethnicity_group, postcode_district (and reason for breakdowns). Empty for the total only.",
+              json_schema_extra={"pattern": metric_parameters.GROUP_BY}),
     ] = None,
     granularity: Annotated[Granularity | None, Query(description="Length of the periods; default quarter.")] = None,
-    programme_id: Values = None,
-    provider: Values = None,
-    source: Values = None,
-    age_band: Values = None,
-    sex: Values = None,
-    ethnicity_group: Values = None,
-    postcode_district: Values = None,
+    programme_id: _values("programme_id") = None,  # type: ignore[valid-type]
+    provider: _values("provider") = None,  # type: ignore[valid-type]
+    source: _values("source") = None,  # type: ignore[valid-type]
+    age_band: _values("age_band") = None,  # type: ignore[valid-type]
+    sex: _values("sex") = None,  # type: ignore[valid-type]
+    ethnicity_group: _values("ethnicity_group") = None,  # type: ignore[valid-type]
+    postcode_district: _values("postcode_district") = None,  # type: ignore[valid-type]
     audience: Annotated[
         str | None,
         Query(description="internal, vru or public: the disclosure policy applied. Providers may ask for all "
               "three (default internal) and see only their own programmes; the VRU and administrators see every "
-              "programme and may ask for vru or public (default vru)."),
+              "programme and may ask for vru or public (default vru).",
+              json_schema_extra={"enum": metric_parameters.AUDIENCE}),
     ] = None,
     as_of: Annotated[
-        date | None, Query(description="Reoffending: count what was proven by this day (default today).")
+        date | None, Query(description="Reoffending: count what was proven by this day (default today); not in "
+                                       "the future.")
     ] = None,
     format: Annotated[Literal["json", "csv"] | None, Query(description="csv, or send Accept: text/csv.")] = None,
 ) -> Response:
@@ -86,6 +99,7 @@ async def get_metric(
         ethnicity_group=ethnicity_group, postcode_district=postcode_district,
     )
     assert set(given) == set(FILTERS)
+    metric_parameters.check_filters(given)
     try:
         audience = audience_for(caller.role, audience, AUDIENCES)
     except AudienceNotAllowed as exc:

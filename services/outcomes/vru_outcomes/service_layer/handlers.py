@@ -23,7 +23,7 @@ from vru_shared.contracts.referrals import (
     SubjectErased,
 )
 
-from vru_outcomes.adapters import metric_facts, metric_summary_upkeep
+from vru_outcomes.adapters import metric_facts
 from vru_outcomes.domain.projections import CohortMember, ProgrammeRecord, ReferralRecord
 from vru_outcomes.service_layer.erasure import erase_subject, forget_if_erased
 from vru_outcomes.service_layer.unit_of_work import OutcomesUnitOfWork
@@ -50,13 +50,16 @@ async def update_programme(event: ProgrammeCreated | ProgrammeUpdated, uow: Outc
         record.validate_on_arrival(member, provider_organisation_id=event.provider_organisation_id)
         checked.append(member.enrolment_id)
     await metric_facts.refresh(uow.session, checked)
+    uow.marks.members(checked)
 
 
 async def _retime(referral: ReferralRecord, uow: OutcomesUnitOfWork, *, attributes: bool = False) -> None:
     """The referral's timings, from its moments and the first contact on its enrolments; and its
     metric counts (with its enrolments', when its attributes arrived) marked for recounting."""
     referral.retime(await uow.cohort.first_contact_of(referral.referral_id))
-    await metric_summary_upkeep.mark_referrals(uow.session, [referral.referral_id], with_members=attributes)
+    uow.marks.referral_counted(referral.programme_id, referral.referred_on)
+    if attributes:
+        uow.marks.referrals([referral.referral_id], with_members=True)
 
 
 # --- projections of referrals ------------------------------------------------------------------
@@ -127,9 +130,8 @@ async def join_cohort(event: EnrolmentStarted, uow: OutcomesUnitOfWork) -> None:
     await forget_if_erased(member, event.subject_pseudonym, uow)
     uow.cohort.add(member)
     # A new member of its month's cohort, and an enrolled referral.
-    await uow.session.flush()
-    await metric_summary_upkeep.mark_members(uow.session, [member.enrolment_id])
-    await metric_summary_upkeep.mark_referrals(uow.session, [member.referral_id], with_members=False)
+    uow.marks.member_counted(member.programme_id, member.start_date)
+    uow.marks.referrals([member.referral_id])
     provider = await uow.programmes.provider_of(event.programme_id)
     if provider is None:
         # The programme's own event is still on its way: its arrival checks the pending records.
@@ -159,7 +161,8 @@ async def leave_cohort(event: EnrolmentEnded, uow: OutcomesUnitOfWork) -> None:
     member = await _member(event.enrolment_id, uow, "ended")
     member.ended(event.end_date, event.exit_reason)
     # A completed enrolment counts for its referral.
-    await metric_summary_upkeep.mark_referrals(uow.session, [member.referral_id], with_members=False)
+    uow.marks.members([member.enrolment_id])
+    uow.marks.referrals([member.referral_id])
 
 
 SUBSCRIPTIONS = {

@@ -116,6 +116,7 @@ async def record_outcome(
         uow.outcomes.add(record)
         if member is not None:
             await metric_facts.refresh(uow.session, [member.enrolment_id])
+            uow.marks.members([member.enrolment_id])
         await uow.audit(caller, AuditEntry(AuditAction.CREATE, OUTCOME_RECORD, str(record.id), AuditOutcome.ALLOWED,
                                            f"{record.domain.value}, {record.validation.value}"))
         await uow.commit()
