@@ -27,7 +27,7 @@ def test_creating_a_programme_records_programme_created_with_every_term():
     assert programme.created_at == NOW
     assert programme.accepted_sources == ["custody", "youth_justice"]  # the contract's order
     assert programme.events == [
-        ProgrammeCreated(programme_id=programme.id, **PUBLISHED | {"capacity": 8})
+        ProgrammeCreated(programme_id=programme.id, revision=1, **PUBLISHED | {"capacity": 8})
     ]
 
 
@@ -78,14 +78,21 @@ def test_a_revision_records_programme_updated_with_the_whole_new_state():
     assert programme.revise({"capacity": None, "max_age": 21}, now=later) is True
     assert (programme.capacity, programme.max_age, programme.updated_at) == (None, 21, later)
     assert programme.events == [
-        ProgrammeUpdated(programme_id=programme.id, **PUBLISHED | {"capacity": None, "max_age": 21})
+        ProgrammeUpdated(programme_id=programme.id, revision=2, **PUBLISHED | {"capacity": None, "max_age": 21})
     ]
 
 
 def test_a_revision_that_changes_nothing_records_nothing():
     programme = make_programme()
     assert programme.revise({"name": " Mentoring after custody ", "tier": "tertiary"}) is False
-    assert (programme.updated_at, programme.events) == (None, [])
+    assert (programme.updated_at, programme.events, programme.revision) == (None, [], 1)
+
+
+def test_each_change_counts_one_more_revision_and_its_event_carries_it():
+    programme = make_programme()
+    for max_age in (16, 15, 14):
+        programme.revise({"max_age": max_age})
+    assert [event.revision for event in programme.events] == [2, 3, 4] and programme.revision == 4
 
 
 def test_a_revision_may_hand_the_programme_to_another_provider_organisation_and_publishes_its_name():
@@ -96,7 +103,7 @@ def test_a_revision_may_hand_the_programme_to_another_provider_organisation_and_
 
     assert (programme.provider_organisation_id, programme.provider) == (OTHER_PROVIDER.id, "Second Chance Trust")
     assert (programme.is_run_by(PROVIDER.id), programme.is_run_by(OTHER_PROVIDER.id)) == (False, True)
-    assert programme.events == [ProgrammeUpdated(programme_id=programme.id, **PUBLISHED | {
+    assert programme.events == [ProgrammeUpdated(programme_id=programme.id, revision=2, **PUBLISHED | {
         "provider_organisation_id": OTHER_PROVIDER.id, "provider": "Second Chance Trust", "capacity": 4})]
     assert programme.revise({}, provider=OTHER_PROVIDER) is False
 

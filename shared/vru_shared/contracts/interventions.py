@@ -6,6 +6,8 @@ import uuid
 from datetime import date, datetime
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from vru_shared.contracts.referrals import ReferralSource
 from vru_shared.events import IntegrationEvent, contract
 
@@ -27,6 +29,10 @@ class _ProgrammeState(IntegrationEvent):
     capacity: int | None
     active_from: date
     active_to: date | None
+    # 1 when created, one more with each change: a consumer keeps the highest it has applied and
+    # ignores an older state that arrives late (a retried message overtaken by the next change).
+    # 0 from a publisher that did not yet count them, applied as before, in arrival order.
+    revision: int = Field(default=0, ge=0)
 
 
 @contract

@@ -41,7 +41,7 @@ async def test_a_created_programme_is_answered_whole_and_published_with_every_te
     }
     assert (body["active_enrolments"], body["waitlisted_enrolments"], body["updated_at"]) == (0, 0, None)
     [created] = await service.outbox(ProgrammeCreated.event_type)
-    assert created.data == {"programme_id": body["id"], **{t: body[t] for t in TERMS}}
+    assert created.data == {"programme_id": body["id"], **{t: body[t] for t in TERMS}, "revision": 1}
 
 
 async def test_a_programme_needs_no_capacity_or_end_and_then_takes_anyone_for_ever(service):
@@ -107,7 +107,7 @@ async def test_a_patch_changes_only_the_terms_sent_and_publishes_the_whole_new_s
         **{t: programme[t] for t in TERMS}, "max_age": 24, "capacity": None, "accepted_sources": ["self"]}
     assert revised["updated_at"] is not None
     [updated] = await service.outbox(ProgrammeUpdated.event_type)
-    assert updated.data == {"programme_id": programme["id"], **{t: revised[t] for t in TERMS}}
+    assert updated.data == {"programme_id": programme["id"], **{t: revised[t] for t in TERMS}, "revision": 2}
     assert (await service.provider.get(f"/v1/programmes/{programme['id']}")).json() == revised
 
 

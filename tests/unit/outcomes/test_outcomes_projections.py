@@ -135,6 +135,24 @@ async def test_a_late_programme_created_does_not_undo_an_update_that_overtook_it
     assert row.name == "Navigators 3"
 
 
+async def test_an_older_programme_state_arriving_after_a_newer_one_does_not_replace_it(world):
+    programme = uuid.uuid4()
+
+    def state(revision: int, provider: str) -> ProgrammeUpdated:
+        event = programme_event(ProgrammeUpdated, programme, "Navigators", provider)
+        return event.model_copy(update={"revision": revision})
+
+    # Revision 2 was retried, and revision 3 overtook it.
+    await world.publish(programme_event(ProgrammeCreated, programme, "Navigators", "First Provider"))
+    await world.publish(state(3, "Third Provider"))
+    await world.publish(state(2, "Second Provider"))
+    row = await _row(world, programmes_table, programmes_table.c.id, programme)
+    assert (row.provider, row.revision) == ("Third Provider", 3)
+    await world.publish(state(4, "Fourth Provider"))
+    row = await _row(world, programmes_table, programmes_table.c.id, programme)
+    assert (row.provider, row.revision) == ("Fourth Provider", 4)
+
+
 async def test_an_enrolment_on_a_programme_not_seen_yet_has_an_unknown_provider_until_it_is(world):
     programme = uuid.uuid4()
     enrolment = await world.member(programme, date(2024, 5, 2))

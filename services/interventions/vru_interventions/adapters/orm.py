@@ -60,6 +60,7 @@ programmes = Table(
     Column("active_to", Date, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=True),
+    Column("revision", Integer, nullable=False, server_default="1"),
     Index("ix_programmes_provider_organisation", "provider_organisation_id"),
 )
 

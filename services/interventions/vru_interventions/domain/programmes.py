@@ -134,6 +134,9 @@ class Programme:
     active_to: date | None
     created_at: datetime
     updated_at: datetime | None = None
+    # Counts the states the programme has had (1 at creation); its events carry it, so that
+    # consumers can tell an older state arriving late from the newest.
+    revision: int = 1
     events: list[IntegrationEvent] = field(default_factory=list, repr=False)
 
     @classmethod
@@ -157,7 +160,8 @@ class Programme:
             "active_from": active_from, "active_to": active_to,
         }, provider=provider)
         programme = cls(id=uuid.uuid4(), created_at=now or datetime.now(UTC), **terms)
-        programme.events.append(ProgrammeCreated(programme_id=programme.id, **programme.terms()))
+        programme.events.append(ProgrammeCreated(programme_id=programme.id, revision=programme.revision,
+                                                 **programme.terms()))
         return programme
 
     def terms(self) -> dict[str, Any]:
@@ -178,7 +182,8 @@ class Programme:
         for term, value in revised.items():
             setattr(self, term, value)
         self.updated_at = now or datetime.now(UTC)
-        self.events.append(ProgrammeUpdated(programme_id=self.id, **self.terms()))
+        self.revision += 1
+        self.events.append(ProgrammeUpdated(programme_id=self.id, revision=self.revision, **self.terms()))
         return True
 
     def is_run_by(self, organisation_id: uuid.UUID) -> bool:

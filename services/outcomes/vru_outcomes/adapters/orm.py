@@ -47,6 +47,7 @@ programmes = Table(
     Column("provider", String(200), nullable=False),
     Column("tier", String(20), nullable=True),
     Column("provider_organisation_id", Uuid, nullable=True),
+    Column("revision", Integer, nullable=False, server_default="0"),
     Index("ix_programmes_provider_organisation", "provider_organisation_id"),
 )
 

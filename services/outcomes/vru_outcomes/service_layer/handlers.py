@@ -42,8 +42,11 @@ async def update_programme(event: ProgrammeCreated | ProgrammeUpdated, uow: Outc
     if programme is None:
         programme = ProgrammeRecord(id=event.programme_id, name=event.name, provider=event.provider)
         uow.programmes.add(programme)
+    elif programme.is_newer_than(event.revision):
+        # A retried message overtaken by a later change: the later state stays.
+        return
     programme.name, programme.provider, programme.tier = event.name, event.provider, event.tier
-    programme.provider_organisation_id = event.provider_organisation_id
+    programme.provider_organisation_id, programme.revision = event.provider_organisation_id, event.revision
     # Records of enrolments on the programme waited for its provider to be known.
     checked = []
     for record, member in await uow.outcomes.pending_in(event.programme_id):
