@@ -6,23 +6,38 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vru_shared.db import UtcDateTime
 
 from vru_referrals.adapters import orm
+from vru_referrals.adapters.new_rows import NewRows
 from vru_referrals.domain.identifiers import Identifier
 from vru_referrals.domain.model import FINISHED_STATUSES, OPEN_STATUSES, Referral, ReferralSource, ReferralStatus
 
 
+_r = orm.referrals.c
+# Built once: asked for every referral of someone seen before. Only the id is wanted, so no
+# referral is loaded (its JSON documents decoded) for it.
+_EARLIEST_OPEN = (
+    select(_r.id)
+    .where(_r.subject_id == bindparam("subject_id"), _r.programme_id == bindparam("programme_id"),
+           _r.status.in_(OPEN_STATUSES))
+    .order_by(_r.received_at, _r.id)
+    .limit(1)
+)
+
+
 class ReferralRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, new_rows: NewRows) -> None:
         self._session = session
+        self._new_rows = new_rows
         self.seen: set[Referral] = set()
 
     def add(self, referral: Referral) -> None:
-        self._session.add(referral)
+        """A new referral, inserted when the unit of work commits (not visible to queries before)."""
+        self._new_rows.add_object(orm.referrals, referral)
         self.seen.add(referral)
 
     async def get(self, referral_id: uuid.UUID, *, for_update: bool = False) -> Referral | None:
@@ -34,16 +49,10 @@ class ReferralRepository:
             self.seen.add(referral)
         return referral
 
-    async def earliest_open(self, subject_id: uuid.UUID, programme_id: uuid.UUID) -> Referral | None:
-        """The first open referral of a subject to a programme, which a new one would duplicate."""
-        query = (
-            select(Referral)
-            .where(Referral.subject_id == subject_id, Referral.programme_id == programme_id,
-                   Referral.status.in_(OPEN_STATUSES))
-            .order_by(Referral.received_at, Referral.id)
-            .limit(1)
-        )
-        return (await self._session.execute(query)).scalar_one_or_none()
+    async def earliest_open_id(self, subject_id: uuid.UUID, programme_id: uuid.UUID) -> uuid.UUID | None:
+        """The id of the first open referral of a subject to a programme, which a new one would duplicate."""
+        found = await self._session.execute(_EARLIEST_OPEN, {"subject_id": subject_id, "programme_id": programme_id})
+        return found.scalar_one_or_none()
 
     async def move_to_subject(self, from_subjects: Sequence[uuid.UUID], subject_id: uuid.UUID, pseudonym: str,
                               key_version: int) -> None:

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from functools import cache
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vru_referrals.adapters import orm
+from vru_referrals.adapters.new_rows import NewRows
 from vru_referrals.domain.subjects import Subject, SubjectIdentifier
 
 
+@cache
+def _links_query() -> Select:
+    # Built once (every referral asks it), after the mappers are started.
+    return select(SubjectIdentifier).where(SubjectIdentifier.pseudonym.in_(bindparam("pseudonyms", expanding=True)))
+
+
 class SubjectRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, new_rows: NewRows) -> None:
         self._session = session
+        self._new_rows = new_rows
         self.seen: set[Subject] = set()
 
     async def links(self, pseudonyms: Iterable[str]) -> Sequence[SubjectIdentifier]:
-        query = select(SubjectIdentifier).where(SubjectIdentifier.pseudonym.in_(list(pseudonyms)))
-        return (await self._session.execute(query)).scalars().all()
+        return (await self._session.execute(_links_query(), {"pseudonyms": list(pseudonyms)})).scalars().all()
 
     async def links_by_key_version(self) -> dict[int, int]:
         """How many identifier links each pseudonym key version holds."""
@@ -61,10 +69,12 @@ class SubjectRepository:
         return found
 
     def add(self, subject: Subject) -> None:
-        self._session.add(subject)
+        """A new subject, inserted when the unit of work commits (not visible to queries before)."""
+        self._new_rows.add_object(orm.subjects, subject)
 
     def link(self, link: SubjectIdentifier) -> None:
-        self._session.add(link)
+        """A new link, inserted when the unit of work commits (not visible to queries before)."""
+        self._new_rows.add_object(orm.subject_identifiers, link)
 
     async def drop(self, link: SubjectIdentifier) -> None:
         await self._session.delete(link)

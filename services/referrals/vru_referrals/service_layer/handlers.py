@@ -24,7 +24,7 @@ from vru_referrals.service_layer.commands import (
     MakeReferral,
     WithdrawReferral,
 )
-from vru_referrals.service_layer.linkage import link_subject
+from vru_referrals.service_layer.linkage import Pseudonymised, link_subject
 from vru_referrals.service_layer.unit_of_work import ReferralsUnitOfWork
 
 
@@ -51,19 +51,16 @@ class UnknownProgramme(LookupError):
 async def make_referral(cmd: MakeReferral, uow: ReferralsUnitOfWork, keys: PseudonymKeys, caller: Principal,
                         *, now: datetime | None = None) -> Referral:
     now = now or datetime.now(UTC)
+    pseudonymised = Pseudonymised.of(cmd.identifiers, keys)
     async with uow:
-        programme = await uow.programmes.get(cmd.programme_id)
+        # The identifiers' locks and the programme in one round trip; a referral to an unknown
+        # programme goes no further, so the locks it took are released at once.
+        programme = await uow.programme_serialised_on(cmd.programme_id, pseudonymised.locks)
         if programme is None:
             raise UnknownProgramme(cmd.programme_id)
-        subject, first_seen = await link_subject(uow, cmd.identifiers, keys, now)
-        if first_seen:
-            # Someone seen for the first time has no earlier referral to duplicate. The mappings
-            # carry no relationships for the ORM to order inserts by, so their subject is written
-            # before the referral that refers to it.
-            earlier = None
-            await uow.session.flush()
-        else:
-            earlier = await uow.referrals.earliest_open(subject.id, programme.id)
+        subject, first_seen = await link_subject(uow, pseudonymised, keys, now)
+        # Someone seen for the first time has no earlier referral to duplicate.
+        earlier = None if first_seen else await uow.referrals.earliest_open_id(subject.id, programme.id)
         referral = Referral.receive(
             referral_id=uuid.uuid4(),
             programme=programme,
@@ -75,7 +72,7 @@ async def make_referral(cmd: MakeReferral, uow: ReferralsUnitOfWork, keys: Pseud
             subject=subject,
             risk_factors=cmd.risk_factors,
             lawful_basis=cmd.lawful_basis,
-            possible_duplicate_of=earlier.id if earlier is not None else None,
+            possible_duplicate_of=earlier,
             referring_organisation_id=caller.organisation_id,
             referring_client_id=caller.client_id,
             now=now,

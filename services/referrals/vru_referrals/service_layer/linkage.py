@@ -32,23 +32,49 @@ class FoundLinks:
     links: tuple[SubjectIdentifier, ...]
 
 
+@dataclass(frozen=True)
+class Pseudonymised:
+    """Each identifier (once, however it was written) with its pseudonyms under every key held."""
+
+    # By the identifier's pseudonym under the current key.
+    wanted: dict[str, tuple[Identifier, dict[int, str]]]
+
+    @classmethod
+    def of(cls, identifiers: Iterable[Identifier], keys: PseudonymKeys) -> Pseudonymised:
+        return cls({keys.current_pseudonym(i): (i, keys.pseudonyms(i)) for i in identifiers})
+
+    @property
+    def every(self) -> list[str]:
+        """Every pseudonym the identifiers may have, sorted."""
+        return sorted({p for _, by_version in self.wanted.values() for p in by_version.values()})
+
+    @property
+    def locks(self) -> list[str]:
+        """The locks to hold before looking their links up, in the order to take them.
+
+        Two referrals of a new person at once must not make two subjects (PostgreSQL; SQLite runs one
+        writer at a time anyway), and an erasure, which locks the pseudonyms stored, must not
+        interleave. Sorted, so two waits never cross.
+        """
+        return [identifier_lock(p) for p in self.every]
+
+
 async def find_links(uow: ReferralsUnitOfWork, identifiers: Iterable[Identifier],
                      keys: PseudonymKeys) -> list[FoundLinks]:
-    """Each identifier (once, however it was written) with the links it has under any key version.
+    """Each identifier (once, however it was written) with the links it has under any key version,
+    its pseudonyms locked first (`Pseudonymised.locks`)."""
+    pseudonymised = Pseudonymised.of(identifiers, keys)
+    await uow.serialise_on_all(pseudonymised.locks)
+    return await links_held(uow, pseudonymised)
 
-    Every pseudonym the identifiers may have is locked first: two referrals of a new person at once
-    must not make two subjects (PostgreSQL; SQLite runs one writer at a time anyway), and an
-    erasure, which locks the pseudonyms stored, must not interleave. Sorted, so two waits never cross.
-    """
-    wanted = {keys.current_pseudonym(i): (i, keys.pseudonyms(i)) for i in identifiers}
-    every = sorted({p for _, by_version in wanted.values() for p in by_version.values()})
-    for pseudonym in every:
-        await uow.serialise_on(identifier_lock(pseudonym))
-    stored = await uow.subjects.links(every)
+
+async def links_held(uow: ReferralsUnitOfWork, pseudonymised: Pseudonymised) -> list[FoundLinks]:
+    """The links of identifiers whose locks this unit of work holds already."""
+    stored = await uow.subjects.links(pseudonymised.every)
     return [
         FoundLinks(identifier, current, tuple(
             link for link in stored if by_version.get(link.pseudonym_key_version) == link.pseudonym))
-        for current, (identifier, by_version) in wanted.items()
+        for current, (identifier, by_version) in pseudonymised.wanted.items()
     ]
 
 
@@ -56,14 +82,15 @@ def subjects_of(found: Sequence[FoundLinks]) -> set[uuid.UUID]:
     return {link.subject_id for f in found for link in f.links}
 
 
-async def link_subject(uow: ReferralsUnitOfWork, identifiers: tuple[Identifier, ...], keys: PseudonymKeys,
+async def link_subject(uow: ReferralsUnitOfWork, pseudonymised: Pseudonymised, keys: PseudonymKeys,
                        now: datetime) -> tuple[Subject, bool]:
     """The one subject these identifiers belong to: found, made, or several found and merged; and
     whether it was made just now (a young person seen for the first time).
 
-    Afterwards each identifier has exactly one link, under the current key, to that subject.
+    The caller holds `pseudonymised.locks`. Afterwards each identifier has exactly one link, under
+    the current key, to that subject.
     """
-    found = await find_links(uow, identifiers, keys)
+    found = await links_held(uow, pseudonymised)
     linked = subjects_of(found)
     subjects = await uow.subjects.get_many(linked) if linked else ()
     if not subjects:
