@@ -77,3 +77,17 @@ async def test_a_programme_creation_that_arrives_after_its_update_does_not_undo_
     assert (await service.referrer.post("/v1/referrals", json=referral_body(created.programme_id, "custody"))
             ).status_code == 422
     await refer(service, created.programme_id, "school")
+
+
+async def test_an_older_programme_state_arriving_after_a_newer_one_does_not_replace_it(service):
+    created = programme_created(accepted_sources=["custody"])
+    state = created.model_dump(exclude={"accepted_sources", "revision"})
+    await service.feed(created.model_copy(update={"revision": 1}))
+    # Revision 2 (school) was retried, and revision 3 (custody and school) overtook it.
+    await service.feed(ProgrammeUpdated(**state, accepted_sources=["custody", "school"], revision=3))
+    await service.feed(ProgrammeUpdated(**state, accepted_sources=["school"], revision=2))
+    await refer(service, created.programme_id, "custody")
+    await refer(service, created.programme_id, "school")
+    await service.feed(ProgrammeUpdated(**state, accepted_sources=["school"], revision=4))
+    assert (await service.referrer.post("/v1/referrals", json=referral_body(created.programme_id, "custody"))
+            ).status_code == 422

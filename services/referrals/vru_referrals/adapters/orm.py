@@ -79,6 +79,7 @@ programmes = Table(
     Column("active_to", Date, nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("provider_organisation_id", Uuid, nullable=True),
+    Column("revision", Integer, nullable=False, server_default="0"),
     Index("ix_programmes_provider_organisation", "provider_organisation_id"),
 )
 

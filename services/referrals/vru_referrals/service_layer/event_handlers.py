@@ -28,6 +28,7 @@ def _state(event: ProgrammeCreated | ProgrammeUpdated) -> dict:
         active_from=event.active_from,
         active_to=event.active_to,
         updated_at=datetime.now(UTC),
+        revision=event.revision,
     )
 
 
@@ -42,6 +43,9 @@ async def record_programme_updated(event: ProgrammeUpdated, uow: ReferralsUnitOf
     programme = await uow.programmes.get(event.programme_id)
     if programme is None:
         uow.programmes.add(Programme(id=event.programme_id, **_state(event)))
+        return
+    if programme.is_newer_than(event.revision):
+        # A retried message overtaken by a later change: the later state stays.
         return
     for name, value in _state(event).items():
         setattr(programme, name, value)
