@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
+from tests.contract.known_records import IDENTIFIERS
+from tests.support import bodies
 from tests.support.actors import Cast, embedded_administrator
-from tests.support.processes import free_port_block, start_platform
+from tests.support.processes import free_port_block, poll, start_platform
 
 
 @pytest.fixture(scope="package")
@@ -23,3 +27,20 @@ def fuzzed_platform(tmp_path_factory):
     finally:
         code = platform.stop()
     assert code == 0, f"the platform did not stop cleanly:\n{platform.log()[-3000:]}"
+
+
+@pytest.fixture(scope="package")
+def active_enrolment(fuzzed_platform) -> dict:
+    """A programme of the cast's provider with one active enrolment, from a custody referral."""
+    cast = fuzzed_platform.cast
+    with cast.administrator.client() as admin, cast.referrer.client() as referrer, cast.provider.client() as api:
+        programme = poll(lambda: admin.post("/v1/programmes", json=bodies.programme(
+            provider_organisation_id=cast.provider.organisation_id)), lambda a: a.status_code != 422).json()
+        referral = poll(lambda: referrer.post("/v1/referrals", json=bodies.referral(
+            programme["id"], "custody", IDENTIFIERS["custody"])), lambda a: a.status_code != 422).json()
+        assert api.post(f"/v1/referrals/{referral['id']}/accept").status_code == 200
+        enrolment = api.post("/v1/enrolments", json={"referral_id": referral["id"], "programme_id": programme["id"],
+                                                     "start_date": (date.today() - timedelta(days=10)).isoformat()})
+        assert enrolment.status_code in (201, 202), enrolment.text
+        poll(lambda: api.get(f"/v1/enrolments/{enrolment.json()['id']}").json(), lambda e: e["status"] == "active")
+    return {"programme": programme, "referral": referral, "enrolment": enrolment.json()}

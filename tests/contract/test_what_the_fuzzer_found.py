@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import httpx
 import pytest
 
 from tests.contract.known_records import IDENTIFIERS
 from tests.support import bodies
-from tests.support.processes import poll
 from vru_gateway.openapi import merge
 
 PROBLEM = "application/problem+json"
 # The first hour of the calendar in a zone ahead of UTC, and the last one behind it: no UTC time exists.
 NO_UTC_FORM = ("0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00")
-
-
-@pytest.fixture(scope="module")
-def active_enrolment(fuzzed_platform) -> dict:
-    """A programme of the cast's provider with one active enrolment, from a custody referral."""
-    cast = fuzzed_platform.cast
-    with cast.administrator.client() as admin, cast.referrer.client() as referrer, cast.provider.client() as api:
-        programme = poll(lambda: admin.post("/v1/programmes", json=bodies.programme(
-            provider_organisation_id=cast.provider.organisation_id)), lambda a: a.status_code != 422).json()
-        referral = poll(lambda: referrer.post("/v1/referrals", json=bodies.referral(
-            programme["id"], "custody", IDENTIFIERS["custody"])), lambda a: a.status_code != 422).json()
-        assert api.post(f"/v1/referrals/{referral['id']}/accept").status_code == 200
-        enrolment = api.post("/v1/enrolments", json={"referral_id": referral["id"], "programme_id": programme["id"],
-                                                     "start_date": (date.today() - timedelta(days=10)).isoformat()})
-        assert enrolment.status_code in (201, 202), enrolment.text
-        poll(lambda: api.get(f"/v1/enrolments/{enrolment.json()['id']}").json(), lambda e: e["status"] == "active")
-    return {"programme": programme, "referral": referral, "enrolment": enrolment.json()}
 
 
 def _refused(answer: httpx.Response, pointer: str) -> None:

@@ -122,6 +122,10 @@ _TOKEN_REQUEST: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "required": ["grant_type"],
+                    # RFC 6749 3.1: other parameters are ignored, but none may be sent twice, so each is
+                    # one string (an array would be sent as a repeated parameter); _form reads 20 at most.
+                    "additionalProperties": {"type": "string"},
+                    "maxProperties": 20,
                     "properties": {
                         "grant_type": {"type": "string", "enum": ["client_credentials"]},
                         "scope": {"type": "string", "description": "Space-separated; may only narrow the grant."},

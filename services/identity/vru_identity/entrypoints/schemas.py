@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vru_shared.openapi_conventions import NON_BLANK, number, whole_number
+
 from vru_identity.domain.clients import ApiClient
 from vru_identity.domain.organisations import Organisation, OrganisationRole
 from vru_identity.domain.scopes import SCOPES_BY_ROLE
@@ -18,10 +20,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+GraceHours = number(ge=0, le=720)
+ActivationDelay = whole_number(ge=0, le=86_400)
+
+
 class OrganisationIn(Strict):
     """An organisation to register."""
 
-    name: str = Field(min_length=1, max_length=200, pattern=r"\S", description="Unique, ignoring case and spacing.")
+    name: str = Field(min_length=1, max_length=200, pattern=NON_BLANK,
+                      description="Unique, ignoring case and spacing.")
     role: OrganisationRole = Field(description="Decides the scopes its clients' tokens get.")
 
 
@@ -56,7 +63,7 @@ class OrganisationPage(BaseModel):
 class ClientIn(Strict):
     """An API client to create for the organisation."""
 
-    name: str = Field(min_length=1, max_length=200, pattern=r"\S", description="What system uses it.")
+    name: str = Field(min_length=1, max_length=200, pattern=NON_BLANK, description="What system uses it.")
 
 
 class ClientOut(BaseModel):
@@ -100,16 +107,14 @@ class ClientList(BaseModel):
 
 
 class RotateSecretIn(Strict):
-    grace_hours: float = Field(
-        default=24, ge=0, le=720, description="How long the replaced secret keeps working (0: stops at once)."
+    grace_hours: GraceHours = Field(
+        default=24, description="How long the replaced secret keeps working (0: stops at once)."
     )
 
 
 class RotateSigningKeyIn(Strict):
-    activation_delay_s: int | None = Field(
+    activation_delay_s: ActivationDelay | None = Field(
         default=None,
-        ge=0,
-        le=86_400,
         description="Seconds between publishing the new key and signing with it (default 60).",
     )
 

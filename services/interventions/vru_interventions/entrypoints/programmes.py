@@ -8,13 +8,13 @@ an administrator) sees it, and each read of it is audited.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from vru_shared.audit import AuditAction, AuditEntry, AuditOutcome
 from vru_shared.auth import Principal
+from vru_shared.openapi_conventions import Day
 from vru_shared.problems import PROBLEM_RESPONSES, InvalidParam, Problem
 
 from vru_interventions.domain.programmes import InvalidProgramme, PreventionTier, Programme
@@ -155,7 +155,7 @@ async def list_programmes(
     provider: Annotated[str | None, Query(min_length=1, max_length=200,
                                           description="The provider organisation's name.")] = None,
     provider_organisation_id: uuid.UUID | None = None,
-    active_on: Annotated[date | None, Query(description="Only programmes running on this day.")] = None,
+    active_on: Annotated[Day | None, Query(description="Only programmes running on this day.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ProgrammePage:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vru_shared.contracts.referrals import ReferralSource
-from vru_shared.instants import Instant
+from vru_shared.openapi_conventions import NON_BLANK, Day, Moment, whole_number
 
 from vru_interventions.domain.enrolments import (
     LONGEST_CONTACT_MINUTES,
@@ -29,12 +29,14 @@ from vru_interventions.domain.programmes import (
     Programme,
 )
 
-Age = Annotated[int, Field(strict=True, ge=YOUNGEST, le=OLDEST, description="Whole years.")]
-Capacity = Annotated[int, Field(strict=True, ge=1, le=LARGEST_CAPACITY)]
-Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH)]
+Age = whole_number(ge=YOUNGEST, le=OLDEST, description="Whole years.")
+Capacity = whole_number(ge=1, le=LARGEST_CAPACITY)
+Minutes = whole_number(ge=1, le=LONGEST_CONTACT_MINUTES)
+Name = Annotated[str, Field(min_length=1, max_length=NAME_LENGTH, pattern=NON_BLANK)]
 ProviderOrganisation = Annotated[uuid.UUID, Field(
     description="The provider organisation that runs it, as registered with the identity service; "
     "it alone sees the programme's enrolments.")]
+
 Sources = Annotated[list[ReferralSource], Field(min_length=1, description="Referral sources it takes.")]
 
 
@@ -53,23 +55,35 @@ class ProgrammeIn(Strict):
     min_age: Age
     max_age: Age
     capacity: Capacity | None = Field(default=None, description="Active enrolments at once; null for no limit.")
-    active_from: date
-    active_to: date | None = Field(default=None, description="Last day it runs; null while open-ended.")
+    active_from: Day
+    active_to: Day | None = Field(default=None, description="Last day it runs; null while open-ended.")
+
+
+def _not_nullable(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+    branches = [branch for branch in schema.pop("anyOf") if branch != {"type": "null"}]
+    schema.update(branches[0])
+
+
+def _left_out() -> Any:
+    """A term that may be left out but never set to null: None stands for "left out" (and an explicit
+    null is refused below), so the document shows the term's own type alone, without null."""
+    return Field(default=None, json_schema_extra=_not_nullable)
 
 
 class ProgrammePatch(Strict):
     """Any of a programme's terms; those left out keep their value, and the result is checked as a whole.
     capacity and active_to may be set to null (no limit, open-ended)."""
 
-    name: Name | None = None
-    provider_organisation_id: ProviderOrganisation | None = None
-    tier: PreventionTier | None = None
-    accepted_sources: Sources | None = None
-    min_age: Age | None = None
-    max_age: Age | None = None
+    name: Name | None = _left_out()
+    provider_organisation_id: ProviderOrganisation | None = _left_out()
+    tier: PreventionTier | None = _left_out()
+    accepted_sources: Sources | None = _left_out()
+    min_age: Age | None = _left_out()
+    max_age: Age | None = _left_out()
     capacity: Capacity | None = None
-    active_from: date | None = None
-    active_to: date | None = None
+    active_from: Day | None = _left_out()
+    active_to: Day | None = None
 
     @field_validator("name", "provider_organisation_id", "tier", "accepted_sources", "min_age", "max_age",
                      "active_from")
@@ -125,15 +139,15 @@ class EnrolmentIn(Strict):
 
     referral_id: uuid.UUID
     programme_id: uuid.UUID
-    start_date: date = Field(description="Not in the future, and a day the programme runs.")
+    start_date: Day = Field(description="Not in the future, and a day the programme runs.")
 
 
 class EnrolmentEndIn(Strict):
     """End an active enrolment, or take a waitlisted one off the list (declined_support or other)."""
 
-    end_date: date
+    end_date: Day
     exit_reason: ExitReason
-    note: str | None = Field(default=None, min_length=1, max_length=1000)
+    note: str | None = Field(default=None, min_length=1, max_length=1000, pattern=NON_BLANK)
 
 
 class EnrolmentOut(BaseModel):
@@ -172,9 +186,9 @@ class EnrolmentPage(BaseModel):
 class ContactIn(Strict):
     """A contact with the young person during an active enrolment."""
 
-    contact_at: Instant = Field(description="With a time zone; not before start_date, not in the future.")
+    contact_at: Moment = Field(description="With a time zone; not before start_date, not in the future.")
     kind: ContactKind
-    duration_minutes: int = Field(strict=True, ge=1, le=LONGEST_CONTACT_MINUTES)
+    duration_minutes: Minutes
 
 
 class ContactOut(BaseModel):

@@ -6,13 +6,14 @@ not audited; every refused metric request is (a missing scope, an audience the r
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from vru_shared.audit import AuditAction, AuditEntry, AuditOutcome
+from vru_shared.openapi_conventions import Day
 from vru_shared.problems import PROBLEM_RESPONSES, InvalidParam, Problem
 
 from vru_outcomes.domain.catalogue import CATALOGUE
@@ -29,11 +30,20 @@ from vru_outcomes.service_layer.recording import audit_refusal
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"], responses=PROBLEM_RESPONSES)
 
 
-def _values(name: str) -> object:
+def _values(name: str) -> Any:
     pattern = metric_parameters.FILTERS[name][0]
     return Annotated[list[str] | None, Query(
         description="Repeat the parameter or separate values with commas.",
         json_schema_extra={"items": {"type": "string", "pattern": pattern}})]
+
+
+ProgrammeIds = _values("programme_id")
+Providers = _values("provider")
+Sources = _values("source")
+AgeBands = _values("age_band")
+Sexes = _values("sex")
+EthnicityGroups = _values("ethnicity_group")
+PostcodeDistricts = _values("postcode_district")
 
 
 _PERIOD = {"pattern": metric_parameters.PERIOD}
@@ -70,13 +80,13 @@ async def get_metric(
               json_schema_extra={"pattern": metric_parameters.GROUP_BY}),
     ] = None,
     granularity: Annotated[Granularity | None, Query(description="Length of the periods; default quarter.")] = None,
-    programme_id: _values("programme_id") = None,  # type: ignore[valid-type]
-    provider: _values("provider") = None,  # type: ignore[valid-type]
-    source: _values("source") = None,  # type: ignore[valid-type]
-    age_band: _values("age_band") = None,  # type: ignore[valid-type]
-    sex: _values("sex") = None,  # type: ignore[valid-type]
-    ethnicity_group: _values("ethnicity_group") = None,  # type: ignore[valid-type]
-    postcode_district: _values("postcode_district") = None,  # type: ignore[valid-type]
+    programme_id: ProgrammeIds = None,
+    provider: Providers = None,
+    source: Sources = None,
+    age_band: AgeBands = None,
+    sex: Sexes = None,
+    ethnicity_group: EthnicityGroups = None,
+    postcode_district: PostcodeDistricts = None,
     audience: Annotated[
         str | None,
         Query(description="internal, vru or public: the disclosure policy applied. Providers may ask for all "
@@ -85,7 +95,7 @@ async def get_metric(
               json_schema_extra={"enum": metric_parameters.AUDIENCE}),
     ] = None,
     as_of: Annotated[
-        date | None, Query(description="Reoffending: count what was proven by this day (default today); not in "
+        Day | None, Query(description="Reoffending: count what was proven by this day (default today); not in "
                                        "the future.")
     ] = None,
     format: Annotated[Literal["json", "csv"] | None, Query(description="csv, or send Accept: text/csv.")] = None,

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from vru_shared.openapi_conventions import whole_number
+
+from vru_shared.openapi_conventions import Day, whole_number
 
 from vru_outcomes.domain.model import (
     SCORE_RANGES,
@@ -28,6 +29,7 @@ Score = whole_number()
 
 
 def _follow_up_months_for_follow_up_alone(schema: dict) -> None:
+    """The document's part of the rule the domain checks too: follow_up_months with a follow_up point alone."""
     schema["anyOf"] = [
         {"required": ["point", "follow_up_months"],
          "properties": {"point": {"const": MeasurementPoint.FOLLOW_UP.value}, "follow_up_months": {"type": "integer"}}},
@@ -37,6 +39,7 @@ def _follow_up_months_for_follow_up_alone(schema: dict) -> None:
 
 
 def _score_within_its_scale(schema: dict) -> None:
+    """Each scale's range of raw totals (SCORE_RANGES), as the domain checks it."""
     _follow_up_months_for_follow_up_alone(schema)  # the config below replaces _Measured's
     schema["oneOf"] = [
         {"properties": {"scale": {"const": scale.value}, "score": {"minimum": low, "maximum": high}}}
@@ -54,7 +57,7 @@ class _Measured(BaseModel):
     follow_up_months: FollowUpMonths | None = Field(
         default=None, description="Months after the enrolment start; for, and only for, a follow_up."
     )
-    observed_on: date = Field(description="The day the status was observed; not in the future.")
+    observed_on: Day = Field(description="The day the status was observed; not in the future.")
 
 
 class EteOutcomeIn(_Measured):
@@ -98,8 +101,8 @@ class ReoffendingOutcomeIn(BaseModel):
 
     enrolment_id: uuid.UUID
     domain: Literal["reoffending"]
-    offence_date: date = Field(description="When the offence was committed; not before the enrolment start.")
-    proven_date: date = Field(description="When it was proven (conviction or caution); not before offence_date.")
+    offence_date: Day = Field(description="When the offence was committed; not before the enrolment start.")
+    proven_date: Day = Field(description="When it was proven (conviction or caution); not before offence_date.")
     disposal: Disposal
     offence_category: OffenceCategory
 

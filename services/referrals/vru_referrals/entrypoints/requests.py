@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
-from vru_shared.instants import Instant
+from vru_shared.openapi_conventions import NON_BLANK, Boolean, Day, Moment
 
 from vru_referrals.domain.errors import InvalidReferral
 from vru_referrals.domain.identifiers import Identifier, IdentifierType
@@ -22,6 +21,7 @@ from vru_referrals.domain.people import (
     Sex,
     YoungPerson,
 )
+from vru_referrals.entrypoints import documented
 from vru_referrals.entrypoints.fields import (
     ClosureReason,
     DeclineReason,
@@ -33,6 +33,7 @@ from vru_referrals.entrypoints.fields import (
     RiskFactor,
     Strict,
     WithdrawalReason,
+    text,
 )
 from vru_referrals.entrypoints.source_requests import (
     CommunityDetailsIn,
@@ -58,20 +59,29 @@ def located(prefix: str, make):
 
 # --- the young person -------------------------------------------------------------------------
 
+AddressLine = text(100)
+PersonName = text(100)
+
 
 class EthnicityIn(Strict):
+    model_config = ConfigDict(json_schema_extra=documented.ethnicity_schema)
+
     coding: EthnicityCoding = Field(description="ons_2021: a code of /v1/code-lists/ethnicities; nhs_2001: a letter "
                                                 "of /v1/code-lists/nhs_ethnic_categories_2001.")
     code: str = Field(min_length=1, max_length=40, examples=["white_british", "A"])
 
 
 class AddressIn(Strict):
-    lines: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(min_length=1, max_length=4)
-    town: str | None = Field(default=None, max_length=100)
+    lines: list[AddressLine] = Field(min_length=1, max_length=4)
+    town: str | None = Field(default=None, max_length=100, json_schema_extra={"pattern": NON_BLANK})
     postcode: Postcode
 
 
 class ParentCarerIn(Strict):
+    """With a phone number or an email address."""
+
+    model_config = ConfigDict(json_schema_extra=documented.one_of_present("phone", "email"))
+
     name: Name
     relationship: str | None = Field(default=None, max_length=100, examples=["mother"])
     phone: Phone | None = None
@@ -81,6 +91,8 @@ class ParentCarerIn(Strict):
 class ContactIn(Strict):
     """At least one of phone, email and address."""
 
+    model_config = ConfigDict(json_schema_extra=documented.one_of_present("phone", "email", "address"))
+
     phone: Phone | None = None
     email: Email | None = None
     address: AddressIn | None = None
@@ -88,9 +100,9 @@ class ContactIn(Strict):
 
 
 class YoungPersonIn(Strict):
-    given_name: str = Field(min_length=1, max_length=100)
-    family_name: str = Field(min_length=1, max_length=100)
-    date_of_birth: date
+    given_name: PersonName
+    family_name: PersonName
+    date_of_birth: Day = Field(description="Before the day of the index event.")
     sex: Sex
     ethnicity: EthnicityIn | None = Field(default=None, description="Leave out when not asked; send "
                                                                     "not_stated (or Z) when the person declined.")
@@ -117,6 +129,8 @@ class YoungPersonIn(Strict):
 
 
 class IdentifierIn(Strict):
+    model_config = ConfigDict(json_schema_extra=documented.identifier_schema)
+
     type: IdentifierType = Field(description="Which scheme the identifier belongs to.")
     value: str = Field(min_length=1, max_length=64, description="The identifier as the referrer holds it.",
                        examples=["943 476 5919"])
@@ -126,12 +140,15 @@ class IdentifierIn(Strict):
 
 # --- lawful basis -----------------------------------------------------------------------------
 
+RecordedBy = text(200, description="Who recorded the consent.")
+
 
 class ConsentIn(Strict):
     basis: Literal["consent"]
-    given: bool
-    recorded_by: str = Field(min_length=1, max_length=200, description="Who recorded the consent.")
-    recorded_at: Instant
+    given: Boolean = Field(description="Must be true: without consent given, record another lawful basis.",
+                           json_schema_extra={"const": True})
+    recorded_by: RecordedBy
+    recorded_at: Moment = Field(description="Not in the future.")
 
     def to_domain(self) -> LawfulBasisRecord:
         return LawfulBasisRecord.consent(given=self.given, recorded_by=self.recorded_by,
@@ -140,7 +157,9 @@ class ConsentIn(Strict):
 
 class OtherLawfulBasisIn(Strict):
     basis: Literal["legal_obligation", "public_task", "vital_interests", "legitimate_interests"]
-    justification: str = Field(min_length=10, max_length=1000, description="Why this basis applies.")
+    justification: str = Field(min_length=10, max_length=1000, json_schema_extra={"pattern": NON_BLANK},
+                               description="Why this basis applies: 10 to 1000 characters, a run of whitespace "
+                                           "counting as one.")
 
     def to_domain(self) -> LawfulBasisRecord:
         return LawfulBasisRecord.other(LawfulBasis(self.basis), self.justification)
@@ -154,10 +173,12 @@ LawfulBasisIn = Annotated[ConsentIn | OtherLawfulBasisIn, Field(discriminator="b
 
 class _ReferralIn(Strict):
     programme_id: uuid.UUID
-    referred_at: Instant = Field(description="When the referral was made.")
-    index_event_at: Instant = Field(description="The reachable moment: the arrest, assault, exclusion...")
+    referred_at: Moment = Field(description="When the referral was made; not in the future.")
+    index_event_at: Moment = Field(description="The reachable moment: the arrest, assault, exclusion...; not "
+                                                "after referred_at.")
     young_person: YoungPersonIn
-    identifiers: list[IdentifierIn] = Field(min_length=1, max_length=10)
+    identifiers: list[IdentifierIn] = Field(min_length=1, max_length=10,
+                                            description="At most one of each national type.")
     risk_factors: list[RiskFactor] = Field(default_factory=list, max_length=20)
     lawful_basis: LawfulBasisIn
 
@@ -243,16 +264,22 @@ ReferralIn = Annotated[
 
 
 class DeclineIn(Strict):
+    model_config = ConfigDict(json_schema_extra=documented.note_when_other)
+
     reason: DeclineReason
     note: Note = None
 
 
 class WithdrawIn(Strict):
+    model_config = ConfigDict(json_schema_extra=documented.note_when_other)
+
     reason: WithdrawalReason
     note: Note = None
 
 
 class CloseIn(Strict):
+    model_config = ConfigDict(json_schema_extra=documented.note_when_other)
+
     reason: ClosureReason
     note: Note = None
 

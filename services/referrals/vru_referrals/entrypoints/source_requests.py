@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from vru_shared.instants import Instant
+from vru_shared.openapi_conventions import Moment
 
 from vru_referrals.domain.source_details import (
     CommunityDetails,
@@ -22,6 +22,7 @@ from vru_referrals.domain.source_details import (
     normalise_ods_site_code,
 )
 from vru_referrals.domain.uk_calendar import uk_date
+from vru_referrals.entrypoints import documented
 from vru_referrals.entrypoints.fields import (
     AssaultLocationType,
     AssaultMethod,
@@ -31,12 +32,16 @@ from vru_referrals.entrypoints.fields import (
     SelfReferralChannel,
     SnomedConcept,
     Strict,
+    text,
 )
 
 
+CustodySuite = text(120, description="Name or code of the custody suite.")
+
+
 class CustodyDetailsIn(Strict):
-    custody_suite: str = Field(min_length=1, max_length=120, description="Name or code of the custody suite.")
-    arrested_at: Instant = Field(description="When the young person was arrested; equals index_event_at.")
+    custody_suite: CustodySuite
+    arrested_at: Moment = Field(description="When the young person was arrested; equals index_event_at.")
     offence_category: OffenceCategory
 
     def to_domain(self, index_event_at: datetime) -> SourceDetails:
@@ -45,9 +50,10 @@ class CustodyDetailsIn(Strict):
 
 class EmergencyDepartmentDetailsIn(Strict):
     site_code: Annotated[str, Field(max_length=10, description="ODS site code of the emergency department.",
-                                    examples=["RXX01"]), AfterValidator(normalise_ods_site_code)]
-    arrived_at: Instant
-    assault_at: Instant = Field(description="When the assault happened; equals index_event_at.")
+                                    examples=["RXX01"], json_schema_extra={"pattern": documented.ODS_SITE_CODE}),
+                         AfterValidator(normalise_ods_site_code)]
+    arrived_at: Moment = Field(description="Not before assault_at, not after referred_at.")
+    assault_at: Moment = Field(description="When the assault happened; equals index_event_at.")
     assault_method: AssaultMethod
     assault_location_type: AssaultLocationType
     injury_intent: SnomedConcept | None = None
@@ -61,12 +67,14 @@ class SchoolDetailsIn(Strict):
     school_urn: str = Field(pattern=r"^[0-9]{6}$", description="The school's unique reference number.",
                             examples=["100000"])
     exclusion_type: ExclusionType
-    exclusion_reasons: list[Annotated[str, Field(min_length=1, max_length=4)]] = Field(
-        min_length=1, max_length=3,
+    exclusion_reasons: list[Annotated[str, Field(min_length=1, max_length=4, json_schema_extra=documented.enum_of(
+        "dfe_exclusion_reasons"))]] = Field(
+        min_length=1, max_length=3, json_schema_extra={"uniqueItems": True},
         description="1 to 3 DfE reason codes, from the version of /v1/code-lists/dfe_exclusion_reasons in force "
                     "on the day of index_event_at unless code_list_version names another.",
     )
-    code_list_version: str | None = Field(default=None, max_length=20, examples=["2020-21"])
+    code_list_version: str | None = Field(default=None, max_length=20, examples=["2020-21"],
+                                          json_schema_extra=documented.versions_of("dfe_exclusion_reasons"))
 
     def to_domain(self, index_event_at: datetime) -> SourceDetails:
         return SchoolDetails.create(**self.model_dump(), excluded_on=uk_date(index_event_at))
