@@ -13,7 +13,7 @@ from sqlalchemy import Table
 from vru_shared.access import requires
 from vru_shared.audit import AuditAction, AuditOutcome, AuditQuery, search
 from vru_shared.auth import Principal
-from vru_shared.instants import Instant
+from vru_shared.request_fields import Moment
 from vru_shared.problems import PROBLEM_RESPONSES
 
 
@@ -50,8 +50,8 @@ def audit_router(service: str, table: Table) -> APIRouter:
         resource_id: Annotated[str | None, Query(max_length=100)] = None,
         action: AuditAction | None = None,
         outcome: AuditOutcome | None = None,
-        since: Instant | None = None,
-        until: Instant | None = None,
+        since: Moment | None = None,
+        until: Moment | None = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> AuditPage:

@@ -127,29 +127,17 @@ class UnitOfWork:
         self.seal_events()
         sealed, self._sealed = self._sealed, []
         now = datetime.now(UTC)
-        if sealed:
-            envelopes = [Envelope.wrap(e, source=self._source, correlation_id=corr) for e, corr in sealed]
-            await self.session.execute(
-                insert(self._tables.outbox),
-                [
-                    {
-                        "event_id": str(env.id),
-                        "event_type": env.type,
-                        "envelope": env.model_dump_json(),
-                        "created_at": now,
-                    }
-                    for env in envelopes
-                ],
-            )
-        if self._handled:
-            await self.session.execute(
-                insert(self._tables.inbox),
-                [
-                    {"event_id": str(env.id), "handler": name, "event_type": env.type, "handled_at": now}
-                    for env, name in self._handled
-                ],
-            )
-            self._handled.clear()
+        envelopes = [Envelope.wrap(e, source=self._source, correlation_id=corr) for e, corr in sealed]
+        outbox_rows = [
+            {"event_id": str(env.id), "event_type": env.type, "envelope": env.model_dump_json(), "created_at": now}
+            for env in envelopes
+        ]
+        inbox_rows = [
+            {"event_id": str(env.id), "handler": name, "event_type": env.type, "handled_at": now}
+            for env, name in self._handled
+        ]
+        self._handled.clear()
+        await self.write_messages(outbox_rows, inbox_rows)
         keyed = idempotency.attempt_to_record()
         if keyed is not None:
             await idempotency.record(self.session, self._tables.idempotency_keys, keyed, now)
@@ -158,6 +146,14 @@ class UnitOfWork:
             keyed.recorded = True
         if sealed and self._on_outbox_commit is not None:
             self._on_outbox_commit()
+
+    async def write_messages(self, outbox_rows: list[dict[str, Any]], inbox_rows: list[dict[str, Any]]) -> None:
+        """Insert this commit's outbox and inbox rows (either may be empty). A subclass may send them
+        with rows of its own: each statement is a round trip."""
+        if outbox_rows:
+            await self.session.execute(insert(self._tables.outbox), outbox_rows)
+        if inbox_rows:
+            await self.session.execute(insert(self._tables.inbox), inbox_rows)
 
     async def rollback(self) -> None:
         self._emitted.clear()

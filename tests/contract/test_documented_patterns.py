@@ -34,7 +34,8 @@ from vru_referrals.domain.people import Ethnicity, EthnicityCoding, normalise_em
 from vru_referrals.domain.source_details import check_snomed_concept_id, normalise_ods_site_code
 from vru_referrals.entrypoints import documented
 from vru_shared.idempotency_http import MalformedKey, parse_key
-from vru_shared.openapi_conventions import IDEMPOTENCY_KEY_PATTERN, NON_BLANK
+from vru_shared.openapi_conventions import IDEMPOTENCY_KEY_PATTERN
+from vru_shared.request_fields import NON_BLANK
 
 WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 ALPHABET = "0123456789" + "ABCDEGHIKLMNOPRSTUVWXYZ" + "abcdeghiklmnoprstuvwxyz" + " \t().-+/,@:\"\\'_" + WHITESPACE

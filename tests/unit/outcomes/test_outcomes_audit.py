@@ -100,3 +100,11 @@ async def test_a_rejected_outcome_changes_nothing_and_leaves_no_create_in_the_tr
     answer = await world.outcome(enrolment, **{**ETE, "observed_on": "2024-01-01"})
     assert answer.status_code == 422
     assert await _trail(world, action="create") == []
+
+
+@pytest.mark.parametrize("since", ["0", "1700000000", "2024-05-01 09:30:00+01:00", "0001-01-01T00:00:01-00:00"])
+async def test_a_search_from_a_moment_not_written_as_rfc_3339_is_refused_naming_the_parameter(world, since):
+    answer = await world.client.get("/v1/audit/outcomes", params={"since": since},
+                                    headers=world.headers("administrator"))
+    assert answer.status_code == 422, answer.text
+    assert [e["pointer"] for e in answer.json()["errors"]] == ["/query/since"]

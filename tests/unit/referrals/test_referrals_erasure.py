@@ -28,7 +28,7 @@ SOMEONE_ELSE = {"type": "nhs_number", "value": "9990000018"}
 # What identified the young person in the referrals these tests make.
 SECRETS = ("Alex", "Example Street", "Exampleton", "Sam Example", "07700", "+447700", "alex.example", "2009-07-23",
            "SW1A", "9434765919", "943 476 5919", "1234567C", "L201300124001", "CASE-77", "Example Academy",
-           "Custody navigator", "Exampleford", "Full until April")
+           "Custody navigator", "Exampleford", "Full until April", "Example Custody Suite")
 
 
 @pytest.fixture
@@ -126,6 +126,10 @@ async def test_an_erased_referral_reads_as_erased_with_its_lifecycle(service):
         None, None, None, None)
     assert (person["age_band"], person["sex"], person["ethnicity"]["group"]) == ("15-17", "male", "black")
     assert (read["identifiers"], read["subject"], read["lawful_basis"]["recorded_by"]) == ([], None, None)
+    # Where and when the arrest happened is gone; what it was for stays.
+    details = read["source_details"]
+    assert (details["custody_suite"], details["arrested_at"]) == (None, None)
+    assert details["offence_category"] is not None
     [listed] = (await service.referrer.get("/v1/referrals")).json()["items"]
     assert (listed["subject_pseudonym"], listed["erased_at"]) == (None, read["erased_at"])
     for secret in SECRETS:

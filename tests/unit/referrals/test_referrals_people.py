@@ -51,7 +51,9 @@ def test_a_uk_postcode_is_written_in_capitals_with_one_space_and_its_district_is
     "bad",
     ["", "SW1A", "SW1A 2A", "12345", "QW1A 2AA",  # Q never starts a postcode
      "SW1A 2CA",  # C is never a unit letter
-     "SW1A-2AA", "SW1A 2AAA", "ZZ99 9ZZ9"],
+     "SW1A-2AA", "SW1A 2AAA", "ZZ99 9ZZ9",
+     "\u017fw1a 2aa",  # a long s, which upper() would make an S
+     "sw1a 2a\ufb00"],  # the ligature ff
 )
 def test_something_that_is_not_a_uk_postcode_is_refused(bad):
     with pytest.raises(InvalidReferral, match="not a UK postcode"):
@@ -208,3 +210,9 @@ def test_ethnicity_not_given_differs_from_ethnicity_stated_as_not_stated():
     missing = Ethnicity.not_given()
     assert given.group == missing.group == "not_stated"
     assert (given.coding, missing.coding) == (ONS, None)
+
+
+@pytest.mark.parametrize("code", ["\u017f", "\u0131"])  # long s and dotless i: "S" and "I" in capitals
+def test_a_2001_ethnic_category_is_an_ascii_letter_not_one_that_becomes_it_in_capitals(code):
+    with pytest.raises(InvalidCode):
+        Ethnicity.from_code(EthnicityCoding.NHS_2001, code)

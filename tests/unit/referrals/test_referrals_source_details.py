@@ -202,3 +202,21 @@ def test_a_self_referral_says_how_it_came():
     assert SelfReferralDetails.create(channel="online").channel == "online"
     with pytest.raises(InvalidCode, match="self_referral_channels"):
         SelfReferralDetails.create(channel="carrier_pigeon")
+
+
+def test_erased_details_keep_their_coded_facts_and_lose_where_and_when():
+    at = datetime(2024, 5, 1, 1, 30, tzinfo=UTC)
+    custody = CustodyDetails(custody_suite="Example Central", arrested_at=at, offence_category="robbery")
+    assert custody.erased() == CustodyDetails(custody_suite=None, arrested_at=None, offence_category="robbery")
+    department = EmergencyDepartmentDetails(site_code="RXX01", arrived_at=at, assault_at=at, assault_method="knife",
+                                            assault_location_type="street", injury_intent=None, injury_mechanism=None)
+    assert department.erased() == EmergencyDepartmentDetails(
+        site_code=None, arrived_at=None, assault_at=None, assault_method="knife", assault_location_type="street")
+    school = SchoolDetails(school_urn="100000", exclusion_type="permanent", exclusion_reasons=("PA",),
+                           code_list_version="2023")
+    assert (school.erased().school_urn, school.erased().exclusion_reasons) == (None, ("PA",))
+    named = [CommunityDetails(organisation="Example Boxing Club"),
+             YouthJusticeDetails(youth_justice_service="Exampleshire YJS"),
+             ProbationDetails(probation_delivery_unit="Example PDU"), PrisonDetails(establishment_code="MDI")]
+    assert all(set(vars(d.erased()).values()) == {None} for d in named)
+    assert SelfReferralDetails(channel="website").erased() == SelfReferralDetails(channel="website")

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vru_shared.openapi_conventions import NON_BLANK, number, whole_number
+from vru_shared.request_fields import NON_BLANK, number, whole_number
 
 from vru_identity.domain.clients import ApiClient
 from vru_identity.domain.organisations import Organisation, OrganisationRole

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from vru_shared.audit import AuditAction, AuditEntry, AuditOutcome
 from vru_shared.auth import Principal
-from vru_shared.openapi_conventions import Day
+from vru_shared.request_fields import Day
 from vru_shared.problems import PROBLEM_RESPONSES, InvalidParam, Problem
 
 from vru_interventions.domain.programmes import InvalidProgramme, PreventionTier, Programme

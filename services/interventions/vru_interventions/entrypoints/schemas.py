@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from vru_shared.contracts.referrals import ReferralSource
-from vru_shared.openapi_conventions import NON_BLANK, Day, Moment, whole_number
+from vru_shared.request_fields import NON_BLANK, Day, Moment, whole_number
 
 from vru_interventions.domain.enrolments import (
     LONGEST_CONTACT_MINUTES,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import get_args
 
 from vru_shared.contracts.referrals import ReferralSource, Sex
-from vru_shared.openapi_conventions import WHITESPACE
+from vru_shared.request_fields import WHITESPACE
 from vru_shared.problems import InvalidParam, Problem
 
 from vru_outcomes.domain.metric_query import AUDIENCES, DIMENSIONS, ETHNICITY_GROUPS, REASON, UNKNOWN

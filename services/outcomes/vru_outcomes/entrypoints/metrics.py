@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from vru_shared.audit import AuditAction, AuditEntry, AuditOutcome
-from vru_shared.openapi_conventions import Day
+from vru_shared.request_fields import Day
 from vru_shared.problems import PROBLEM_RESPONSES, InvalidParam, Problem
 
 from vru_outcomes.domain.catalogue import CATALOGUE

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vru_shared.openapi_conventions import Day, whole_number
+from vru_shared.request_fields import Day, whole_number
 
 from vru_outcomes.domain.model import (
     SCORE_RANGES,

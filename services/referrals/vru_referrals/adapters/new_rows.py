@@ -29,6 +29,13 @@ def row_of(table: Table, mapped: object) -> dict[str, Any]:
     return {column.key: getattr(mapped, column.key) for column in table.columns}
 
 
+def _columns(table: Table, rows: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The columns the rows give values for (the others take their defaults): the same for each row."""
+    keys = tuple(rows[0])
+    assert all(tuple(row) == keys for row in rows), f"rows of {table.name} that give different columns"
+    return keys
+
+
 class NewRows:
     """Rows to insert when the unit of work commits, in the order of `tables` (parents before children)."""
 
@@ -56,9 +63,9 @@ class NewRows:
         together = sum(len(rows) for _, rows in pending) <= ONE_STATEMENT_ROWS
         try:
             if together and self._session.bind.dialect.name == "postgresql":
-                shape = tuple((table, len(rows)) for table, rows in pending)
-                params = {name: row[key]
-                          for table, rows in pending for i, row in enumerate(rows) for key, name in _names(table, i)}
+                shape = tuple((table, len(rows), _columns(table, rows)) for table, rows in pending)
+                params = {_name(table, i, key): value
+                          for table, rows in pending for i, row in enumerate(rows) for key, value in row.items()}
                 await self._session.execute(_one_statement(shape), params)
             else:
                 for table, rows in pending:
@@ -71,14 +78,8 @@ def _name(table: Table, i: int, key: str) -> str:
     return f"{table.name}_{i}_{key}"
 
 
-@lru_cache(maxsize=256)
-def _names(table: Table, i: int) -> tuple[tuple[str, str], ...]:
-    """Each column's key and the name its value is bound by, in the `i`th row of `table`."""
-    return tuple((column.key, _name(table, i, column.key)) for column in table.columns)
-
-
 @lru_cache(maxsize=64)
-def _one_statement(shape: tuple[tuple[Table, int], ...]) -> Insert:
+def _one_statement(shape: tuple[tuple[Table, int, tuple[str, ...]], ...]) -> Insert:
     """One INSERT statement for so many rows of each table, its values bound by name.
 
     Each row is an INSERT of its own, all but the last in the WITH clause: SQLAlchemy caches the
@@ -88,9 +89,8 @@ def _one_statement(shape: tuple[tuple[Table, int], ...]) -> Insert:
     """
     inserts = [
         (f"new_{table.name}_{i}",
-         insert(table).values({column.key: bindparam(_name(table, i, column.key), type_=column.type)
-                               for column in table.columns}))
-        for table, count in shape for i in range(count)
+         insert(table).values({key: bindparam(_name(table, i, key), type_=table.c[key].type) for key in columns}))
+        for table, count, columns in shape for i in range(count)
     ]
     *earlier, (_, statement) = inserts
     if earlier:

@@ -14,6 +14,7 @@ from vru_referrals.domain.check_digits import (
     pnc_check_character,
     upn_check_letter,
 )
+from vru_referrals.domain.capitals import capitals
 from vru_referrals.domain.errors import InvalidIdentifier
 
 
@@ -36,7 +37,7 @@ def _nhs_number(value: str) -> str:
 
 
 def _pnc_id(value: str) -> str:
-    text = re.sub(r"[ \t]", "", value).upper()
+    text = capitals(re.sub(r"[ \t]", "", value))
     match = re.fullmatch(r"([0-9]{2}|[0-9]{4})/([0-9]{1,7})([A-Z])", text)
     if not match:
         raise InvalidIdentifier("a PNC ID looks like YY/NNNNNNNC: year, serial of up to 7 digits, check character")
@@ -49,7 +50,7 @@ def _pnc_id(value: str) -> str:
 
 
 def _upn(value: str) -> str:
-    text = re.sub(r"[ \t]", "", value).upper()
+    text = capitals(re.sub(r"[ \t]", "", value))
     if not re.fullmatch(r"[A-Z][0-9]{11}[0-9A-Z]", text):
         raise InvalidIdentifier("a UPN has a check letter, 11 digits and a final digit or letter")
     if text[0] not in UPN_LETTERS or text[12] not in "0123456789" + UPN_LETTERS:

@@ -379,6 +379,9 @@ class Referral:
         # The district with the exact moments, source details and coarse attributes kept here
         # narrows a young person down too far; metrics keep their own copy downstream.
         self.postcode_district = None
+        # Where and when the reachable moment happened, which police, hospital or school records
+        # would tie to a name; its coded facts stay.
+        self.source_details = self.source_details.erased()
         self.identifiers = ()
         self.decision_note = self.withdrawal_note = self.closure_note = None
         # Free text too: who recorded consent, and why another lawful basis applied.

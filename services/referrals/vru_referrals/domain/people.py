@@ -8,6 +8,7 @@ from datetime import date
 from enum import StrEnum
 
 from vru_referrals.domain.code_lists import catalogue
+from vru_referrals.domain.capitals import capitals
 from vru_referrals.domain.errors import InvalidReferral
 
 
@@ -50,7 +51,7 @@ class Ethnicity:
             entry = catalogue()["ethnicities"].require(code, field=field)
             category, group = entry.code, entry.attributes["group"]
         else:
-            entry = catalogue()["nhs_ethnic_categories_2001"].require(code.strip().upper(), field=field)
+            entry = catalogue()["nhs_ethnic_categories_2001"].require(capitals(code.strip()), field=field)
             category, group = entry.attributes["ons_2021_category"], entry.attributes["ons_2021_group"]
             code = entry.code
         return cls(coding=coding, code_given=code, category=None if category == NOT_STATED else category,
@@ -66,7 +67,7 @@ _POSTCODE = re.compile(rf"(?:({_OUTWARD})({_INWARD})|(GIR)(0AA))")
 
 def normalise_postcode(text: str) -> str:
     """A UK postcode in capitals with one space before the inward code: "sw1a2aa" -> "SW1A 2AA"."""
-    compact = re.sub(r"[ \t]", "", text).upper()
+    compact = capitals(re.sub(r"[ \t]", "", text))
     match = _POSTCODE.fullmatch(compact)
     if not match:
         raise InvalidReferral(f"{text!r} is not a UK postcode")

@@ -8,13 +8,14 @@ reasons are checked against the version of the DfE list in force when it happene
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 
 from vru_referrals.domain.check_digits import verhoeff_is_valid
 from vru_referrals.domain.code_lists import catalogue
+from vru_referrals.domain.capitals import capitals
 from vru_referrals.domain.errors import InvalidReferral
 
 
@@ -66,7 +67,7 @@ def check_snomed_concept_id(value: str) -> str:
 
 def normalise_ods_site_code(value: str) -> str:
     """An NHS ODS site code: the three-character trust code and two more characters, e.g. "RXX01"."""
-    text = value.strip().upper()
+    text = capitals(value.strip())
     if not re.fullmatch(r"[A-Z][A-Z0-9]{4}", text):
         raise InvalidReferral(f"{value!r} is not an ODS site code: five letters or digits, starting with a letter")
     return text
@@ -74,7 +75,7 @@ def normalise_ods_site_code(value: str) -> str:
 
 def normalise_prison_code(value: str) -> str:
     """An HM Prison and Probation Service establishment code: three letters, e.g. "MDI"."""
-    text = value.strip().upper()
+    text = capitals(value.strip())
     if not re.fullmatch(r"[A-Z]{3}", text):
         raise InvalidReferral(f"{value!r} is not a prison establishment code: three letters")
     return text
@@ -89,9 +90,17 @@ class SourceDetails:
     """
 
     source: ClassVar[ReferralSource]
+    # What names the place or the moment of the reachable moment: with police, hospital or school
+    # records beside it, enough to find the young person. Null once their details are erased.
+    IDENTIFYING: ClassVar[tuple[str, ...]] = ()
 
     def check_against(self, *, index_event_at: datetime, referred_at: datetime) -> None:
         """Refuse details that contradict the referral's own moments."""
+
+    def erased(self) -> SourceDetails:
+        """The details without what identifies; the coded facts (offence group, injury, exclusion
+        reasons, channel) stay, as the referral's lifecycle does."""
+        return replace(self, **dict.fromkeys(self.IDENTIFYING))  # type: ignore[type-var]
 
 
 def _located(check, value: str, attribute: str) -> str:
@@ -104,8 +113,9 @@ def _located(check, value: str, attribute: str) -> str:
 @dataclass(frozen=True)
 class CustodyDetails(SourceDetails):
     source: ClassVar[ReferralSource] = ReferralSource.CUSTODY
-    custody_suite: str
-    arrested_at: datetime
+    IDENTIFYING: ClassVar[tuple[str, ...]] = ("custody_suite", "arrested_at")
+    custody_suite: str | None
+    arrested_at: datetime | None
     offence_category: str
 
     @classmethod
@@ -125,9 +135,10 @@ class CustodyDetails(SourceDetails):
 @dataclass(frozen=True)
 class EmergencyDepartmentDetails(SourceDetails):
     source: ClassVar[ReferralSource] = ReferralSource.EMERGENCY_DEPARTMENT
-    site_code: str
-    arrived_at: datetime
-    assault_at: datetime
+    IDENTIFYING: ClassVar[tuple[str, ...]] = ("site_code", "arrived_at", "assault_at")
+    site_code: str | None
+    arrived_at: datetime | None
+    assault_at: datetime | None
     assault_method: str
     assault_location_type: str
     injury_intent: str | None = None
@@ -169,7 +180,8 @@ class SchoolDetails(SourceDetails):
     """A school referral; `code_list_version` is the DfE list version its reasons were checked against."""
 
     source: ClassVar[ReferralSource] = ReferralSource.SCHOOL
-    school_urn: str
+    IDENTIFYING: ClassVar[tuple[str, ...]] = ("school_urn",)
+    school_urn: str | None
     exclusion_type: str
     exclusion_reasons: tuple[str, ...]
     code_list_version: str
@@ -187,7 +199,7 @@ class SchoolDetails(SourceDetails):
         except InvalidReferral as exc:
             where = "code_list_version" if code_list_version else "exclusion_reasons"
             raise type(exc)(exc.detail, field=f"{FIELD}/{where}") from None
-        codes = tuple(code.strip().upper() for code in exclusion_reasons)
+        codes = tuple(capitals(code.strip()) for code in exclusion_reasons)
         if not 1 <= len(codes) <= 3:
             raise InvalidReferral("an exclusion has 1 to 3 reasons", field=f"{FIELD}/exclusion_reasons")
         for index, code in enumerate(codes):
@@ -201,7 +213,8 @@ class SchoolDetails(SourceDetails):
 @dataclass(frozen=True)
 class CommunityDetails(SourceDetails):
     source: ClassVar[ReferralSource] = ReferralSource.COMMUNITY
-    organisation: str
+    IDENTIFYING: ClassVar[tuple[str, ...]] = ("organisation",)
+    organisation: str | None
 
     @classmethod
     def create(cls, *, organisation: str) -> CommunityDetails:
@@ -211,7 +224,8 @@ class CommunityDetails(SourceDetails):
 @dataclass(frozen=True)
 class YouthJusticeDetails(SourceDetails):
     source: ClassVar[ReferralSource] = ReferralSource.YOUTH_JUSTICE
-    youth_justice_service: str
+    IDENTIFYING: ClassVar[tuple[str, ...]] = ("youth_justice_service",)
+    youth_justice_service: str | None
 
     @classmethod
     def create(cls, *, youth_justice_service: str) -> YouthJusticeDetails:
@@ -222,7 +236,8 @@ class YouthJusticeDetails(SourceDetails):
 @dataclass(frozen=True)
 class ProbationDetails(SourceDetails):
     source: ClassVar[ReferralSource] = ReferralSource.PROBATION
-    probation_delivery_unit: str
+    IDENTIFYING: ClassVar[tuple[str, ...]] = ("probation_delivery_unit",)
+    probation_delivery_unit: str | None
 
     @classmethod
     def create(cls, *, probation_delivery_unit: str) -> ProbationDetails:
@@ -233,7 +248,8 @@ class ProbationDetails(SourceDetails):
 @dataclass(frozen=True)
 class PrisonDetails(SourceDetails):
     source: ClassVar[ReferralSource] = ReferralSource.PRISON
-    establishment_code: str
+    IDENTIFYING: ClassVar[tuple[str, ...]] = ("establishment_code",)
+    establishment_code: str | None
 
     @classmethod
     def create(cls, *, establishment_code: str) -> PrisonDetails:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from vru_shared.openapi_conventions import NON_BLANK, WHITESPACE
+from vru_shared.request_fields import NON_BLANK, WHITESPACE
 
 from vru_referrals.domain.check_digits import UPN_LETTERS
 from vru_referrals.domain.code_lists import catalogue

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from vru_shared.openapi_conventions import NON_BLANK
+from vru_shared.request_fields import NON_BLANK
 
 from vru_referrals.domain.code_lists import catalogue
 from vru_referrals.domain.people import normalise_email, normalise_phone, normalise_postcode

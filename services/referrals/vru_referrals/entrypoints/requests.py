@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from vru_shared.openapi_conventions import NON_BLANK, Boolean, Day, Moment
+from vru_shared.request_fields import NON_BLANK, Boolean, Day, Moment
 
 from vru_referrals.domain.errors import InvalidReferral
 from vru_referrals.domain.identifiers import Identifier, IdentifierType

@@ -1,7 +1,8 @@
 """The referrals API's response bodies. A single referral shows what the referrer sent; lists do not.
 
-An erased referral keeps its lifecycle and coarse attributes (age band, sex, ethnicity); what
-identified the young person reads as null, or empty.
+An erased referral keeps its lifecycle, coarse attributes (age band, sex, ethnicity) and the coded
+facts of its source; what identified the young person, and where and when the reachable moment
+happened, reads as null, or empty.
 """
 
 from __future__ import annotations
@@ -21,16 +22,16 @@ from vru_referrals.domain.pseudonym_keys import KeyUsage
 
 class CustodyDetailsOut(BaseModel):
     source: Literal["custody"] = "custody"
-    custody_suite: str
-    arrested_at: datetime
+    custody_suite: str | None = Field(description="Null once the young person's details are erased.")
+    arrested_at: datetime | None = Field(description="Null once the young person's details are erased.")
     offence_category: str
 
 
 class EmergencyDepartmentDetailsOut(BaseModel):
     source: Literal["emergency_department"] = "emergency_department"
-    site_code: str
-    arrived_at: datetime
-    assault_at: datetime
+    site_code: str | None = Field(description="Null once the young person's details are erased.")
+    arrived_at: datetime | None = Field(description="Null once the young person's details are erased.")
+    assault_at: datetime | None = Field(description="Null once the young person's details are erased.")
     assault_method: str
     assault_location_type: str
     injury_intent: str | None
@@ -39,7 +40,7 @@ class EmergencyDepartmentDetailsOut(BaseModel):
 
 class SchoolDetailsOut(BaseModel):
     source: Literal["school"] = "school"
-    school_urn: str
+    school_urn: str | None = Field(description="Null once the young person's details are erased.")
     exclusion_type: str
     exclusion_reasons: list[str]
     code_list_version: str = Field(description="The version of dfe_exclusion_reasons the reasons were checked against.")
@@ -47,22 +48,22 @@ class SchoolDetailsOut(BaseModel):
 
 class CommunityDetailsOut(BaseModel):
     source: Literal["community"] = "community"
-    organisation: str
+    organisation: str | None = Field(description="Null once the young person's details are erased.")
 
 
 class YouthJusticeDetailsOut(BaseModel):
     source: Literal["youth_justice"] = "youth_justice"
-    youth_justice_service: str
+    youth_justice_service: str | None = Field(description="Null once the young person's details are erased.")
 
 
 class ProbationDetailsOut(BaseModel):
     source: Literal["probation"] = "probation"
-    probation_delivery_unit: str
+    probation_delivery_unit: str | None = Field(description="Null once the young person's details are erased.")
 
 
 class PrisonDetailsOut(BaseModel):
     source: Literal["prison"] = "prison"
-    establishment_code: str
+    establishment_code: str | None = Field(description="Null once the young person's details are erased.")
 
 
 class SelfReferralDetailsOut(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from vru_shared.openapi_conventions import Moment
+from vru_shared.request_fields import Moment
 
 from vru_referrals.domain.source_details import (
     CommunityDetails,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from itertools import chain
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,8 @@ from vru_referrals.adapters.subjects import SubjectRepository
 from vru_referrals.domain.programmes import Programme
 
 # Parents before children: where the rows go one table at a time, a child's parent is there first.
-NEW_ROW_TABLES = (orm.subjects, orm.subject_identifiers, orm.referrals, orm.audit_trail)
+NEW_ROW_TABLES = (orm.subjects, orm.subject_identifiers, orm.referrals, orm.audit_trail, orm.messaging.outbox,
+                  orm.messaging.inbox)
 
 
 class ReferralsUnitOfWork(UnitOfWork):
@@ -41,10 +43,14 @@ class ReferralsUnitOfWork(UnitOfWork):
     def aggregates(self) -> Iterable[RecordsEvents]:
         return chain(self.referrals.seen, self.subjects.seen)
 
-    async def commit(self) -> None:
-        # First the new rows, in the transaction: what the ORM flushes in the commit may refer to them.
+    async def write_messages(self, outbox_rows: list[dict[str, Any]], inbox_rows: list[dict[str, Any]]) -> None:
+        # The events and inbox marks go in the same statement as the other new rows, before the ORM
+        # flushes what it tracks as the transaction commits (which may refer to those rows).
+        for row in outbox_rows:
+            self.new_rows.add(orm.messaging.outbox, row)
+        for row in inbox_rows:
+            self.new_rows.add(orm.messaging.inbox, row)
         await self.new_rows.write()
-        await super().commit()
 
     async def rollback(self) -> None:
         self.new_rows.clear()
