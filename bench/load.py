@@ -182,11 +182,14 @@ async def measure(spec: dict[str, Any], *, work_dir: str) -> dict[str, Any]:
 
 
 async def run_module(module: str, spec: dict[str, Any], *, work_dir: str, bound_s: float) -> dict[str, Any]:
-    """Run `python -m <module> <spec file>` and read the JSON it prints; killed past `bound_s`."""
+    """Run `python -m <module> <spec file> <result file>` and read the JSON it writes; killed past
+    `bound_s`. A file, not stdout: an event loop may leave stdout non-blocking, and a large result
+    written to a full pipe would then be cut short."""
     path = os.path.join(work_dir, f"{module}-{time.monotonic_ns()}.json")
+    result = f"{path}.result"
     await asyncio.to_thread(Path(path).write_text, json.dumps(spec))
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable, "-m", module, path, result, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         cwd=str(REPOSITORY),
     )
     try:
@@ -197,7 +200,7 @@ async def run_module(module: str, spec: dict[str, Any], *, work_dir: str, bound_
         raise RuntimeError(f"{module} did not finish within {bound_s:.0f} s") from None
     if process.returncode != 0:
         raise RuntimeError(f"{module} failed ({process.returncode}): {err.decode()[-2000:]}")
-    return json.loads(out)
+    return json.loads(await asyncio.to_thread(Path(result).read_text))
 
 
 def main() -> None:
@@ -211,8 +214,7 @@ def main() -> None:
         pass
     runner = _pg if spec.get("kind") == "pg" else _http
     result = asyncio.run(runner(spec))
-    sys.stdout.write(json.dumps(result))
-    sys.stdout.flush()
+    Path(sys.argv[2]).write_text(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import aio_pika
@@ -119,7 +120,8 @@ def main() -> None:
         uvloop.install()
     except ImportError:
         pass
-    sys.stdout.write(json.dumps(asyncio.run(run(spec))))
+    # To the file run_module reads (bench.load): stdout may be left non-blocking by the event loop.
+    Path(sys.argv[2]).write_text(json.dumps(asyncio.run(run(spec))))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,8 @@ def lines(measurements: dict[str, Any]) -> list[Line]:
         found += [
             _line("2 ingestion: referrals per second", ingestion["rate_per_s"], "/s", ">= 1000", lambda v: v >= 1000),
             _line("2 ingestion: p99 at that rate", ingestion["p99_ms"], "ms", "< 200", lambda v: v < 200),
+            _line("2 ingestion: sustained until its events are handled", ingestion.get("sustained_rate_per_s"), "/s",
+                  ">= 1000", lambda v: v >= 1000),
             _line("2 ingestion / raw FastAPI ceiling", ingestion["ratio_to_raw_fastapi"], "x"),
             _line("2 ingestion / raw PostgreSQL ceiling", ingestion["ratio_to_raw_postgres"], "x"),
             _line("2 raw FastAPI ceiling", _get(ingestion, "raw_fastapi", "throughput_per_s"), "/s"),

@@ -74,7 +74,8 @@ class MetricAnswers:
     """The rows of recent queries, each with the stamp it was worked out under (bounded: least
     recently asked go first, and a very large answer is not kept at all)."""
 
-    def __init__(self, size: int = 128, max_rows: int = 50_000) -> None:
+    # Bounded so that a full cache of the largest answers kept stays within tens of megabytes.
+    def __init__(self, size: int = 64, max_rows: int = 5_000) -> None:
         self._kept: LRUCache[Hashable, tuple[Stamp, Any]] = LRUCache(maxsize=size)
         self._max_rows = max_rows
 
