@@ -34,6 +34,11 @@ class _ProgrammeState(IntegrationEvent):
     # 0 from a publisher that did not yet count them, applied as before, in arrival order.
     revision: int = Field(default=0, ge=0)
 
+    def supersedes(self, kept_revision: int) -> bool:
+        """Whether this state should replace one of `kept_revision` kept by a consumer: it is newer,
+        or it carries no revision (0) and so is applied in arrival order."""
+        return self.revision == 0 or self.revision > kept_revision
+
 
 @contract
 class ProgrammeCreated(_ProgrammeState):

@@ -42,7 +42,7 @@ async def update_programme(event: ProgrammeCreated | ProgrammeUpdated, uow: Outc
     if programme is None:
         programme = ProgrammeRecord(id=event.programme_id, name=event.name, provider=event.provider)
         uow.programmes.add(programme)
-    elif programme.is_newer_than(event.revision):
+    elif not event.supersedes(programme.revision):
         # A retried message overtaken by a later change: the later state stays.
         return
     programme.name, programme.provider, programme.tier = event.name, event.provider, event.tier

@@ -31,11 +31,6 @@ class Programme:
     # The revision of the programme's state kept here (0: from an event that did not carry one).
     revision: int = 0
 
-    def is_newer_than(self, revision: int) -> bool:
-        """Whether the state kept is newer than a state of this revision, which then arrived late.
-        A state without a revision (0) is applied as it arrives, as before revisions were counted."""
-        return revision != 0 and self.revision >= revision
-
     def run_by(self, organisation_id: uuid.UUID) -> bool:
         return self.provider_organisation_id is not None and self.provider_organisation_id == organisation_id
 

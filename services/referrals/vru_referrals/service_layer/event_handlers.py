@@ -44,7 +44,7 @@ async def record_programme_updated(event: ProgrammeUpdated, uow: ReferralsUnitOf
     if programme is None:
         uow.programmes.add(Programme(id=event.programme_id, **_state(event)))
         return
-    if programme.is_newer_than(event.revision):
+    if not event.supersedes(programme.revision):
         # A retried message overtaken by a later change: the later state stays.
         return
     for name, value in _state(event).items():
